@@ -1,0 +1,25 @@
+"""The `arbcore` command: assembles the command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from arbcore import __version__
+
+app = typer.Typer(
+    name="arbcore",
+    help="Cross-exchange arbitrage core for USDT-margined perpetual futures.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command()
+def version() -> None:
+    """Print the arbcore version."""
+    typer.echo(__version__)
+
+
+@app.callback()
+def _root() -> None:
+    """arbcore: watch order books across exchanges, trade hedged spreads, keep every record."""

@@ -1,0 +1,1 @@
+"""Pure domain: enums, models, exact quantities, errors and clocks; no I/O."""

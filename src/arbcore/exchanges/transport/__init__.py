@@ -1,0 +1,1 @@
+"""Shared transport: HTTP and WebSocket sessions, rate limiting, signing helpers."""

@@ -1,0 +1,1 @@
+"""Exchange simulator: venue-agnostic matching and market model behind real wire protocols."""

@@ -1,0 +1,1 @@
+"""Protocol front ends of the simulator, one module per venue."""
