@@ -1,4 +1,4 @@
-"""Exact quantities: rounding to steps and ticks by integer arithmetic, base<->contracts, formatting."""
+"""Exact quantities: rounding to steps and ticks by integer math, base<->contracts, formatting."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Protocols the engine consumes from every venue (market data, trading) and declared Capabilities."""
+"""Protocols the engine consumes from every venue (market data, trading) and its Capabilities."""
 
 from __future__ import annotations
 
