@@ -1,0 +1,1 @@
+"""Strategy: spread math, the Pair state machine, entry/exit decisions and executors."""
