@@ -56,7 +56,8 @@ def test_pause_with_position_stops_entries_only() -> None:
     m.move(P.ENTERING)
     m.move(P.POSITION_OPEN)
     m.pause()
-    assert m.state is P.POSITION_OPEN and not m.may_enter and m.holds_position
+    assert m.holds_position
+    assert not m.may_enter
     m.move(P.EXITING)  # exits keep working while paused
     m.flat_again("take profit")
     assert m.state is P.PAUSED

@@ -1,4 +1,4 @@
-"""Properties of the SPEC §2 math: order independence, fee monotonicity, stale/short books, pnl sign."""
+"""Properties of the SPEC §2 math: order independence, fees, stale or short books, pnl sign."""
 
 from __future__ import annotations
 
