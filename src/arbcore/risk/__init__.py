@@ -1,0 +1,1 @@
+"""Risk: instrument limits, slots, balances and leverage caches, pre-flight checks."""
