@@ -1,0 +1,1 @@
+"""Bitget v2 USDT-M perpetual futures connector (productType USDT-FUTURES)."""
