@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from arbcore import __version__
+from arbcore.cli.config import config_app
 
 app = typer.Typer(
     name="arbcore",
@@ -12,6 +13,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(config_app, name="config")
 
 
 @app.command()

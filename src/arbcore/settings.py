@@ -1,0 +1,499 @@
+"""Typed configuration: app.yaml + secrets file + ARBCORE__SECTION__KEY environment overrides."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from arbcore.core.enums import Env, MarginMode, OnStart, Venue
+from arbcore.core.models import PairSpec
+from arbcore.exchanges.base import ConnectorConfig, Credentials
+from arbcore.settings_sources import (
+    CONFIG_FILE_ENV,
+    DEFAULT_CONFIG_PATH,
+    ENV_DELIMITER,
+    ENV_PREFIX,
+    MASK,
+    SECRET_KEYS,
+    SECRETS_FILE_ENV,
+    config_error,
+    deep_merge,
+    default_exchanges_file,
+    find_secrets,
+    load_exchange_fees,
+    read_secrets_file,
+    read_yaml_mapping,
+    validation_messages,
+)
+
+PASSPHRASE_VENUES = frozenset({Venue.BITGET, Venue.OKX})
+"""Venues whose API keys come with a passphrase (exchanges/bitget.md §3, exchanges/okx.md §3)."""
+
+SYMBOL_PATTERN = r"^[A-Z0-9]{2,20}USDT$"
+_STRICT = ConfigDict(extra="forbid", validate_default=True)
+
+
+class Section(BaseModel):
+    model_config = _STRICT
+
+
+class DatabaseSettings(Section):
+    url: str = Field(
+        "sqlite+aiosqlite:///./data/arbcore.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    pool_size: int = Field(5, ge=1, description="Connections kept open (PostgreSQL only).")
+    max_overflow: int = Field(10, ge=0, description="Extra connections allowed above pool_size.")
+    pool_timeout_s: float = Field(30.0, gt=0, description="Wait for a free connection, seconds.")
+    echo: bool = Field(False, description="Log every SQL statement (debugging only).")
+
+
+class ExchangeSettings(Section):
+    enabled: bool = Field(False, description="Connect to this venue at start.")
+    env: Env = Field(
+        Env.SIM, description="Deployment: live, testnet, demo or sim (local simulator)."
+    )
+    trade: bool = Field(True, description="Place orders here; false = price source only.")
+    rest_url: str | None = Field(None, description="Override of the env's REST base URL.")
+    ws_public_url: str | None = Field(None, description="Override of the public WebSocket URL.")
+    ws_private_url: str | None = Field(None, description="Override of the private WebSocket URL.")
+    taker_fee: Decimal = Field(
+        description="Taker fee rate (0.00055 = 0.055 %); default from exchanges.json."
+    )
+    maker_fee: Decimal = Field(description="Maker fee rate; default from exchanges.json.")
+    api_key: SecretStr | None = Field(None, description="API key (env or secrets file only).")
+    secret: SecretStr | None = Field(None, description="API secret (env or secrets file only).")
+    passphrase: SecretStr | None = Field(
+        None, description="API passphrase, bitget and okx (env or secrets file only)."
+    )
+    request_timeout_s: float = Field(5.0, gt=0, description="Timeout of a non-order REST call, s.")
+    order_timeout_s: float = Field(
+        3.0, gt=0, description="Timeout of an order call; after it the outcome is unknown, s."
+    )
+    rate_budget_fraction: float = Field(
+        0.5, gt=0, le=1, description="Share of the documented rate limit arbcore may use."
+    )
+    max_trading_wait_ms: float = Field(
+        50.0, ge=0, description="A trading call that would queue longer for rate budget fails, ms."
+    )
+    book_depth: int = Field(50, ge=1, le=1000, description="Order book levels kept per symbol.")
+
+    @field_validator("rest_url", "ws_public_url", "ws_private_url")
+    @classmethod
+    def _check_url(cls, url: str | None, info: ValidationInfo) -> str | None:
+        allowed = ("http://", "https://") if info.field_name == "rest_url" else ("ws://", "wss://")
+        if url is not None and not url.startswith(allowed):
+            raise ValueError(f"must start with {' or '.join(allowed)}")
+        return url
+
+
+class EngineSettings(Section):
+    max_concurrent_arbitrages: int = Field(
+        1, ge=0, description="Slots: arbitrages open at once across all pairs (0 = no new entries)."
+    )
+    on_start: OnStart = Field(
+        OnStart.CLOSE, description="Open positions found at start: close, adopt or ignore."
+    )
+    close_on_shutdown: bool = Field(False, description="Close all positions on SIGINT/SIGTERM.")
+    stale_after_ms: int = Field(
+        5000, gt=0, description="A book without updates this long is stale."
+    )
+    stale_alert_after_s: float = Field(
+        30.0, gt=0, description="Alert when an open position waits on stale data this long."
+    )
+    position_monitor_interval_ms: int = Field(
+        500, gt=0, le=1000, description="Stop-loss/position check period (SPEC: at least 1/s)."
+    )
+    balance_refresh_s: float = Field(60.0, gt=0, description="Periodic balance refresh.")
+    instruments_refresh_h: float = Field(24.0, gt=0, description="Instrument limits refresh.")
+    leg_retry_attempts: int = Field(3, ge=0, le=10, description="Retries of a missing second leg.")
+    leg_retry_backoff_ms: int = Field(
+        50, gt=0, description="First retry delay of a missing leg; doubles each attempt."
+    )
+    margin_buffer_pct: Decimal = Field(
+        Decimal(10), ge=0, description="Extra margin required above notional/leverage + fees."
+    )
+    shutdown_timeout_s: float = Field(
+        30.0, gt=0, description="Wait for running parts to reach hedged or flat on shutdown."
+    )
+
+
+class PairSettings(Section):
+    symbol: str = Field(pattern=SYMBOL_PATTERN, description="arbcore symbol, e.g. BTCUSDT.")
+    exchanges: list[Venue] = Field(min_length=2, description="Venues this pair may use (≥ 2).")
+    volume_base: Decimal = Field(gt=0, description="Total base-coin quantity per arbitrage.")
+    entry_parts: int = Field(1, ge=1, description="Entry in N parts of volume/N each.")
+    exit_parts: int = Field(1, ge=1, description="Exit in N parts.")
+    entry_spread_pct: Decimal = Field(ge=0, description="Enter when net spread ≥ this, percent.")
+    take_profit_pct: Decimal = Field(ge=0, description="Close when pnl ≥ this, percent.")
+    stop_loss_pct: Decimal = Field(ge=0, description="Close when pnl ≤ -this, percent.")
+    leverage: int = Field(1, ge=1, le=200, description="Leverage set on both legs.")
+    margin_mode: MarginMode = Field(MarginMode.ISOLATED, description="isolated or cross.")
+    add_step_pct: Decimal = Field(
+        Decimal(0), ge=0, description="Add a part when the spread widens by this, percent."
+    )
+    max_adds: int = Field(0, ge=0, description="Extra parts allowed while open.")
+    max_slippage_pct: Decimal = Field(
+        Decimal("0.1"), ge=0, description="IOC price limit from the decision price, percent."
+    )
+    enabled: bool = Field(True, description="Trade this pair (false = seeded paused).")
+
+    @model_validator(mode="after")
+    def _check_exchanges(self) -> PairSettings:
+        duplicates = sorted({v.value for v in self.exchanges if self.exchanges.count(v) > 1})
+        if duplicates:
+            raise ValueError(f"exchanges lists {', '.join(duplicates)} more than once")
+        return self
+
+
+class ApiSettings(Section):
+    enabled: bool = Field(True, description="Serve the REST/WebSocket API.")
+    host: str = Field("127.0.0.1", description="Bind address; loopback unless a token is set.")
+    port: int = Field(8080, ge=1, le=65535, description="TCP port.")
+    token: SecretStr | None = Field(None, description="Bearer token (env ARBCORE__API__TOKEN).")
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+    CRITICAL = "CRITICAL"
+
+
+class Rotation(StrEnum):
+    SIZE = "size"
+    TIME = "time"
+
+
+class LoggingSettings(Section):
+    level: LogLevel = Field(LogLevel.INFO, description="Lowest level written.")
+    json_format: bool = Field(True, description="JSON lines (false = human console format).")
+    stderr: bool = Field(True, description="Also write to stderr.")
+    file_path: Path | None = Field(Path("logs/arbcore.log"), description="Log file; null = none.")
+    rotation: Rotation = Field(Rotation.SIZE, description="Rotate by size or by time.")
+    max_bytes: int = Field(50_000_000, ge=1024, description="Size rotation threshold, bytes.")
+    backup_count: int = Field(10, ge=0, description="Rotated files kept.")
+    rotate_when: str = Field("midnight", description="Time rotation unit: S, M, H, D, midnight.")
+    rotate_interval: int = Field(1, ge=1, description="Time rotation every N rotate_when units.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upper_level(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("level"), str):
+            return {**data, "level": data["level"].upper()}
+        return data
+
+
+class MetricsSettings(Section):
+    enabled: bool = Field(True, description="Serve Prometheus metrics.")
+    host: str = Field("127.0.0.1", description="Bind address of /metrics.")
+    port: int = Field(9108, ge=1, le=65535, description="TCP port of /metrics.")
+
+
+class TelegramSettings(Section):
+    enabled: bool = Field(False, description="Send alerts to Telegram.")
+    chat_id: str | None = Field(None, description="Target chat id.")
+    token: SecretStr | None = Field(None, description="Bot token (env only).")
+
+
+class EmailSettings(Section):
+    enabled: bool = Field(False, description="Send alerts by e-mail.")
+    smtp_host: str | None = Field(None, description="SMTP server.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
+    smtp_starttls: bool = Field(True, description="Use STARTTLS.")
+    smtp_user: str | None = Field(None, description="SMTP login; null = no authentication.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password (env only).")
+    from_addr: str | None = Field(None, description="Sender address.")
+    to_addrs: list[str] = Field(default_factory=list, description="Recipients.")
+
+
+class AlertSettings(Section):
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings, description="Telegram.")
+    email: EmailSettings = Field(default_factory=EmailSettings, description="E-mail.")
+    disconnect_alert_after_s: float = Field(
+        60.0, gt=0, description="Alert on a disconnect lasting longer than this."
+    )
+    repeat_suppress_s: float = Field(
+        300.0, ge=0, description="Identical alerts within this window are sent once."
+    )
+    daily_summary_hour_utc: int | None = Field(
+        0, ge=0, le=23, description="Hour (UTC) of the daily summary; null = none."
+    )
+
+
+def _venue_defaults(exchanges_file: Path) -> dict[str, dict[str, Any]]:
+    fees = load_exchange_fees(exchanges_file)
+    return {v.value: {"taker_fee": fees[v][0], "maker_fee": fees[v][1]} for v in Venue}
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Build with `load_settings()`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
+        extra="forbid",
+        case_sensitive=False,
+        validate_default=True,
+    )
+
+    secrets_file: Path | None = Field(
+        None, description="YAML or .env file with secrets, outside the repo (env overrides it)."
+    )
+    exchanges_file: Path | None = Field(
+        None, description="Fees and rate limits; null = exchanges.json beside app.yaml or packaged."
+    )
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings, description="Database.")
+    exchanges: dict[Venue, ExchangeSettings] = Field(
+        default_factory=dict, description="Per venue; all seven always present."
+    )
+    engine: EngineSettings = Field(default_factory=EngineSettings, description="Engine.")
+    pairs: list[PairSettings] = Field(default_factory=list, description="Pairs seeded into the DB.")
+    api: ApiSettings = Field(default_factory=ApiSettings, description="HTTP API.")
+    logging: LoggingSettings = Field(default_factory=LoggingSettings, description="Logs.")
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings, description="Metrics.")
+    alerts: AlertSettings = Field(default_factory=AlertSettings, description="Alerts.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment wins over the merged YAML + secrets file passed as init values."""
+        return (env_settings, init_settings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_venues(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        raw = data.get("exchanges") or {}
+        if not isinstance(raw, dict):
+            return data
+        path = data.get("exchanges_file")
+        defaults = _venue_defaults(Path(path) if path else default_exchanges_file(None))
+        given = {
+            str(k.value if isinstance(k, Venue) else k).lower(): (k, v) for k, v in raw.items()
+        }
+        venues: dict[Any, Any] = {}
+        for name, fees in defaults.items():
+            value = given.pop(name, (name, {}))[1]
+            venues[name] = {**fees, **value} if isinstance(value, dict) else value
+        venues.update(dict(given.values()))  # unknown venues: left for validation to name
+        return {**data, "exchanges": venues}
+
+    @model_validator(mode="after")
+    def _check_cross_section(self) -> Settings:
+        problems = [*self._credential_problems(), *self._pair_problems(), *self._misc_problems()]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def _credential_problems(self) -> list[str]:
+        problems: list[str] = []
+        for venue, ex in self.exchanges.items():
+            if not (ex.enabled and ex.trade) or ex.env is Env.SIM:
+                continue
+            needed = ["api_key", "secret"] + (["passphrase"] if venue in PASSPHRASE_VENUES else [])
+            for name in needed:
+                if getattr(ex, name) is None:
+                    env_name = f"{ENV_PREFIX}EXCHANGES__{venue.value.upper()}__{name.upper()}"
+                    problems.append(
+                        f"exchanges.{venue.value}.{name}: required for an enabled {ex.env.value} "
+                        f"exchange with trade: true; set {env_name} or put it in the secrets file"
+                    )
+        return problems
+
+    def _pair_problems(self) -> list[str]:
+        problems: list[str] = []
+        seen: set[str] = set()
+        for index, pair in enumerate(self.pairs):
+            if pair.symbol in seen:
+                problems.append(f"pairs[{index}].symbol: {pair.symbol} is configured twice")
+            seen.add(pair.symbol)
+            if not pair.enabled:
+                continue
+            for venue in pair.exchanges:
+                if not self.exchanges[venue].enabled:
+                    problems.append(
+                        f"pairs[{index}].exchanges: {venue.value} is not enabled "
+                        f"(exchanges.{venue.value}.enabled: false)"
+                    )
+        return problems
+
+    def _misc_problems(self) -> list[str]:
+        problems: list[str] = []
+        if self.api.enabled and self.api.token is None and not _is_loopback(self.api.host):
+            problems.append(
+                f"api.token: required when api.host ({self.api.host}) is not a loopback address; "
+                "set ARBCORE__API__TOKEN"
+            )
+        telegram = self.alerts.telegram
+        if telegram.enabled:
+            if telegram.token is None:
+                problems.append(
+                    "alerts.telegram.token: required when telegram alerts are enabled; "
+                    "set ARBCORE__ALERTS__TELEGRAM__TOKEN"
+                )
+            if not telegram.chat_id:
+                problems.append("alerts.telegram.chat_id: required when telegram is enabled")
+        email = self.alerts.email
+        if email.enabled:
+            for name in ("smtp_host", "from_addr"):
+                if not getattr(email, name):
+                    problems.append(f"alerts.email.{name}: required when e-mail is enabled")
+            if not email.to_addrs:
+                problems.append("alerts.email.to_addrs: at least one recipient is required")
+            if email.smtp_user and email.smtp_password is None:
+                problems.append(
+                    "alerts.email.smtp_password: required with smtp_user; "
+                    "set ARBCORE__ALERTS__EMAIL__SMTP_PASSWORD"
+                )
+        return problems
+
+    def enabled_venues(self) -> list[Venue]:
+        return [venue for venue, ex in self.exchanges.items() if ex.enabled]
+
+    def pair_specs(self) -> list[PairSpec]:
+        """Seed pairs as core PairSpecs; venues with trade: false become price_only."""
+        return [
+            PairSpec(
+                symbol=p.symbol,
+                exchanges=tuple(p.exchanges),
+                volume_base=p.volume_base,
+                entry_spread_pct=p.entry_spread_pct,
+                take_profit_pct=p.take_profit_pct,
+                stop_loss_pct=p.stop_loss_pct,
+                entry_parts=p.entry_parts,
+                exit_parts=p.exit_parts,
+                leverage=p.leverage,
+                margin_mode=p.margin_mode,
+                add_step_pct=p.add_step_pct,
+                max_adds=p.max_adds,
+                max_slippage_pct=p.max_slippage_pct,
+                enabled=p.enabled,
+                price_only=tuple(v for v in p.exchanges if not self.exchanges[v].trade),
+            )
+            for p in self.pairs
+        ]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def connector_config(settings: Settings, venue: Venue) -> ConnectorConfig:
+    """The ConnectorConfig a venue client is built from (credentials None if not configured)."""
+    venue = Venue(venue)
+    ex = settings.exchanges[venue]
+    credentials = None
+    if ex.api_key is not None and ex.secret is not None:
+        credentials = Credentials(
+            api_key=ex.api_key.get_secret_value(),
+            secret=ex.secret.get_secret_value(),
+            passphrase=ex.passphrase.get_secret_value() if ex.passphrase is not None else None,
+        )
+    return ConnectorConfig(
+        venue=venue,
+        env=ex.env,
+        credentials=credentials,
+        rest_url=ex.rest_url,
+        ws_public_url=ex.ws_public_url,
+        ws_private_url=ex.ws_private_url,
+        request_timeout_s=ex.request_timeout_s,
+        order_timeout_s=ex.order_timeout_s,
+        rate_limits_path=str(settings.exchanges_file) if settings.exchanges_file else None,
+        rate_budget_fraction=ex.rate_budget_fraction,
+        max_trading_wait_ms=ex.max_trading_wait_ms,
+        book_depth=ex.book_depth,
+    )
+
+
+def _resolve(base_dir: Path | None, value: Any) -> Path:
+    path = Path(str(value)).expanduser()
+    return path if path.is_absolute() or base_dir is None else base_dir / path
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Load app.yaml (given path, else $ARBCORE_CONFIG, else configs/app.yaml if it exists),
+    merge the secrets file, apply ARBCORE__SECTION__KEY overrides, validate.
+
+    Raises ConfigError naming the file and each bad key path.
+    """
+    if path is None:
+        from_env = os.environ.get(CONFIG_FILE_ENV)
+        path = Path(from_env) if from_env else DEFAULT_CONFIG_PATH
+        if not from_env and not path.is_file():
+            path = None
+    data: dict[str, Any] = {}
+    base_dir: Path | None = None
+    if path is not None:
+        data = read_yaml_mapping(path)
+        base_dir = path.resolve().parent
+        secrets = find_secrets(data)
+        if secrets:
+            raise config_error(
+                path,
+                [
+                    f"{key}: secrets are not allowed in the config file; use the environment "
+                    "or the secrets file" + f" ({ENV_PREFIX}{key.upper().replace('.', '__')})"
+                    for key in secrets
+                ],
+            )
+    env_secrets = os.environ.get(SECRETS_FILE_ENV) or os.environ.get(f"{ENV_PREFIX}SECRETS_FILE")
+    secrets_value = env_secrets or data.get("secrets_file")
+    if secrets_value:
+        secrets_path = _resolve(None if env_secrets else base_dir, secrets_value)
+        data = deep_merge(data, read_secrets_file(secrets_path))
+        data["secrets_file"] = str(secrets_path)
+    exchanges_value = data.get("exchanges_file")
+    data["exchanges_file"] = str(
+        _resolve(base_dir, exchanges_value) if exchanges_value else default_exchanges_file(base_dir)
+    )
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise config_error(path, validation_messages(exc)) from None
+
+
+def masked_dump(settings: Settings) -> dict[str, Any]:
+    """The effective configuration as plain JSON types, every set secret shown as ***."""
+    masked: dict[str, Any] = _mask(settings.model_dump(mode="json"))
+    return masked
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: (MASK if key in SECRET_KEYS and item is not None else _mask(item))
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask(item) for item in value]
+    return value
