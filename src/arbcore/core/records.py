@@ -52,6 +52,14 @@ class DuplicateRecord(ArbcoreError):
     """A unique key is already taken (e.g. the same client order id twice on one exchange)."""
 
 
+class StateConflict(ArbcoreError):
+    """A compare-and-set state change found another state than expected."""
+
+    def __init__(self, message: str, actual: PairState) -> None:
+        super().__init__(message)
+        self.actual = actual
+
+
 @dataclass(frozen=True, slots=True)
 class PairRecord:
     """A stored Pair: its id, parameters and state machine state."""

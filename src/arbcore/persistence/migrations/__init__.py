@@ -1,0 +1,1 @@
+"""Alembic migrations of the arbcore schema (run through arbcore.persistence.migrate)."""
