@@ -17,7 +17,7 @@ D = Decimal
 
 def test_round_trip_pnl_is_exact() -> None:
     pos = ArbPosition.open(Venue.BYBIT, Venue.BITGET)
-    (pos.apply_fill(Venue.BYBIT, Side.BUY, D("0.010"), D("60000.1"), D("0.330")),)
+    pos.apply_fill(Venue.BYBIT, Side.BUY, D("0.010"), D("60000.1"), D("0.330"))
     pos.apply_fill(Venue.BITGET, Side.SELL, D("0.010"), D("60300.2"), D("0.3618"))
     assert pos.imbalance_base == 0
     pos.apply_fill(Venue.BYBIT, Side.SELL, D("0.010"), D("60100.0"), D("0.33055"))
