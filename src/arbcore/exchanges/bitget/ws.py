@@ -15,8 +15,8 @@ import msgspec
 from arbcore.core import errors
 from arbcore.core.models import Balance, Fill, OrderResult, Position
 from arbcore.exchanges.base import BookListener, BookStateListener
-from arbcore.exchanges.bitget import parsing
 from arbcore.exchanges.bitget import constants as c
+from arbcore.exchanges.bitget import parsing
 from arbcore.exchanges.bitget import schemas as s
 from arbcore.exchanges.transport.ws import Frame, WsSession
 from arbcore.market.book import L2Book
