@@ -239,7 +239,7 @@ class WsSession:
                 reason = "closed"
                 try:
                     reason = await self._serve(ws)
-                except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                except Exception as exc:  # login refused, handler bug, socket error: reconnect
                     reason = f"{type(exc).__name__}: {exc}"
                 finally:
                     self._ws = None
