@@ -369,4 +369,3 @@ def _ignore_unchanged(action: Callable[[], None], unchanged: RejectReason) -> No
     except SimReject as reject:
         if reject.reason is not unchanged:
             raise
-
