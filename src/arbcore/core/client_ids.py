@@ -12,11 +12,12 @@ _ALNUM_LEN = 24
 def client_order_id(trade_id: int, leg: str, part: int, attempt: int, *, role: str = "e") -> str:
     """An id like `ac` + base36 digits, unique per (trade, leg, part, attempt, role).
 
-    `role`: `e` entry, `x` exit, `r` rollback/repair. The same inputs always give the same id,
+    `role`: `e` entry, `x` exit, `r` rollback, `b` balance, `v` repair after verification,
+    `c` close at start. The same inputs always give the same id,
     so a resend after an unknown outcome can never open a second order.
     """
-    if leg not in ("L", "S"):
-        raise ValueError(f"leg must be 'L' or 'S', got {leg!r}")
+    if leg not in ("L", "S") or len(role) != 1 or not role.isalnum():
+        raise ValueError(f"leg must be 'L' or 'S' and role one character: {leg!r} {role!r}")
     raw = f"{trade_id}:{leg}:{part}:{attempt}:{role}".encode()
     digest = int.from_bytes(hashlib.blake2b(raw, digest_size=12).digest(), "big")
     return ("ac" + _base36(digest))[:_ALNUM_LEN]

@@ -1,0 +1,141 @@
+"""One leg's order round trip: send, learn the final state, resolve unknown outcomes, reduce."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from arbcore.core.enums import OrderType, Side, TimeInForce, Venue
+from arbcore.core.errors import ExchangeError, OrderOutcomeUnknown, TransientError
+from arbcore.core.models import Instrument, OrderRequest, OrderResult
+from arbcore.core.quantize import floor_to_step
+from arbcore.exchanges.base import Trading
+from arbcore.strategy.journal import Journal, OrderPurpose
+from arbcore.strategy.order_tracker import OrderTracker
+
+ZERO = Decimal(0)
+RETRY_DELAYS_S = (0.05, 0.1, 0.2)  # SPEC §5.3: up to 3 retries, exponential backoff
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """Where one side of an arbitrage trades."""
+
+    client: Trading
+    instrument: Instrument
+    taker_fee: float
+
+    @property
+    def venue(self) -> Venue:
+        return self.client.venue
+
+
+@dataclass(frozen=True, slots=True)
+class LegOutcome:
+    request: OrderRequest
+    result: OrderResult | None  # final state; None when the order never reached the book
+    error: ExchangeError | None
+    sent_ns: int
+
+    @property
+    def filled_base(self) -> Decimal:
+        return self.result.filled_base if self.result is not None else ZERO
+
+    @property
+    def retryable(self) -> bool:
+        """Missing quantity may be sent again (nothing final said no)."""
+        return self.error is None or self.error.retryable
+
+
+class LegRunner:
+    """Sends orders for the executors and reports every one to the journal."""
+
+    def __init__(
+        self,
+        tracker: OrderTracker,
+        journal: Journal,
+        retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S,
+    ) -> None:
+        self.tracker = tracker
+        self.journal = journal
+        self.retry_delays_s = retry_delays_s
+
+    async def send(
+        self,
+        trade_id: int,
+        purpose: OrderPurpose,
+        leg: Leg,
+        request: OrderRequest,
+        recv_ns: int | None = None,
+    ) -> LegOutcome:
+        sent_ns = time.perf_counter_ns()
+        self.journal.order_sent(
+            trade_id, purpose, request, sent_ns, None if recv_ns is None else sent_ns - recv_ns
+        )
+        result: OrderResult | None = None
+        error: ExchangeError | None = None
+        try:
+            result = await leg.client.submit_order(request)
+            if not result.status.is_final:
+                result = await self.tracker.wait_final(
+                    leg.client, request.symbol, request.client_id
+                )
+        except OrderOutcomeUnknown as exc:
+            try:
+                result = await self.tracker.resolve_unknown(
+                    leg.client, request.symbol, request.client_id
+                )
+            except OrderOutcomeUnknown as still_unknown:
+                error = still_unknown
+            else:
+                if result is None:  # not on the exchange after the grace period
+                    error = TransientError(
+                        exc.venue, f"order {request.client_id} never reached the exchange"
+                    )
+        except ExchangeError as exc:
+            error = exc
+        self.journal.order_done(trade_id, request, result, error, time.perf_counter_ns())
+        return LegOutcome(request, result, error, sent_ns)
+
+    async def reduce(
+        self,
+        trade_id: int,
+        purpose: OrderPurpose,
+        leg: Leg,
+        side: Side,
+        qty_base: Decimal,
+        client_id: Callable[[int], str],
+    ) -> tuple[Decimal, list[LegOutcome]]:
+        """Reduce-only market orders until `qty_base` is done or retries run out.
+
+        Returns the quantity done and every outcome. Final rejects stop at once.
+        """
+        step = leg.instrument.base_step
+        left = floor_to_step(qty_base, step)
+        done = ZERO
+        outcomes: list[LegOutcome] = []
+        for attempt, delay in enumerate((0.0, *self.retry_delays_s)):
+            if left <= 0:
+                break
+            if delay:
+                await asyncio.sleep(delay)
+            request = OrderRequest(
+                venue=leg.instrument.venue,
+                symbol=leg.instrument.symbol,
+                side=side,
+                qty_base=left,
+                client_id=client_id(attempt),
+                order_type=OrderType.MARKET,
+                tif=TimeInForce.IOC,
+                reduce_only=True,
+            )
+            outcome = await self.send(trade_id, purpose, leg, request)
+            outcomes.append(outcome)
+            done += outcome.filled_base
+            left -= outcome.filled_base
+            if not outcome.retryable:
+                break
+        return done, outcomes
