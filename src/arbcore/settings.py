@@ -265,7 +265,7 @@ def connector_config(settings: Settings, venue: Venue) -> ConnectorConfig:
 
 def _resolve(base_dir: Path | None, value: Any) -> Path:
     path = Path(str(value)).expanduser()
-    return path if path.is_absolute() or base_dir is None else base_dir / path
+    return (path if path.is_absolute() or base_dir is None else base_dir / path).resolve()
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -131,12 +131,13 @@ class PairSettings(Section):
     )
     enabled: bool = Field(True, description="Trade this pair (false = seeded paused).")
 
-    @model_validator(mode="after")
-    def _check_exchanges(self) -> PairSettings:
-        duplicates = sorted({v.value for v in self.exchanges if self.exchanges.count(v) > 1})
+    @field_validator("exchanges")
+    @classmethod
+    def _unique_exchanges(cls, exchanges: list[Venue]) -> list[Venue]:
+        duplicates = sorted({v.value for v in exchanges if exchanges.count(v) > 1})
         if duplicates:
-            raise ValueError(f"exchanges lists {', '.join(duplicates)} more than once")
-        return self
+            raise ValueError(f"lists {', '.join(duplicates)} more than once")
+        return exchanges
 
 
 class ApiSettings(Section):

@@ -27,6 +27,7 @@ _SECRET_WORDS = (
     "access_key",
     "accesskey",
     "cookie",
+    "listenkey",
 )
 _SECRET_NAMES = frozenset({"key", "sign"})
 _HANDLER_MARK = "_arbcore_handler"
