@@ -27,8 +27,9 @@ class OrderPurpose(StrEnum):
 
     ENTRY = "entry"
     EXIT = "exit"
-    ROLLBACK = "rollback"
-    REPAIR = "repair"
+    ROLLBACK = "rollback"  # closing a leg whose partner failed
+    BALANCE = "balance"  # evening out unequal fills of the two legs
+    REPAIR = "repair"  # fixing a difference found by verification
     FLATTEN = "flatten"  # restart `on_start: close` and shutdown `close_on_shutdown`
 
 

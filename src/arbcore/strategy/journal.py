@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any, Protocol
 
 from arbcore.core.errors import ExchangeError
 from arbcore.core.models import OrderRequest, OrderResult
+from arbcore.core.records import OrderPurpose
 
-
-class OrderPurpose(StrEnum):
-    ENTRY = "entry"
-    EXIT = "exit"
-    ROLLBACK = "rollback"  # closing a leg whose partner failed
-    BALANCE = "balance"  # evening out partial fills
-    REPAIR = "repair"  # fixing a difference found by verification
-    CLOSE = "close"  # flattening a position found at start
+__all__ = ["Journal", "MemoryJournal", "OrderPurpose"]
 
 
 class Journal(Protocol):
