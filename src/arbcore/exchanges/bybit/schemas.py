@@ -247,3 +247,13 @@ class PrivateFrame(msgspec.Struct):
     id: str = ""
     creationTime: int = 0
     data: msgspec.Raw = msgspec.Raw(b"null")
+
+
+class TickerFrame(msgspec.Struct):
+    """`tickers.{symbol}`: a snapshot, then deltas carrying only the changed fields."""
+
+    topic: str
+    data: Ticker
+    type: str = ""
+    ts: int = 0
+    cs: int = 0
