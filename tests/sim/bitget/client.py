@@ -97,7 +97,8 @@ async def next_push(
         frame = await next_json(ws, max(0.1, deadline - time.monotonic()))
         is_push = isinstance(frame, dict) and "action" in frame
         if is_push and frame.get("arg", {}).get("channel") == channel:
-            return frame
+            push: dict[str, Any] = frame
+            return push
 
 
 class ClientBook:
