@@ -88,16 +88,30 @@ class Settings(BaseSettings):
     exchanges_file: Path | None = Field(
         None, description="Fees and rate limits; null = exchanges.json beside app.yaml or packaged."
     )
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings, description="Database.")
+    database: DatabaseSettings = Field(
+        default_factory=DatabaseSettings, description="Storage of pairs, trades, orders, events."
+    )
     exchanges: dict[Venue, ExchangeSettings] = Field(
         default_factory=dict, description="Per venue; all seven always present."
     )
-    engine: EngineSettings = Field(default_factory=EngineSettings, description="Engine.")
+    engine: EngineSettings = Field(
+        default_factory=EngineSettings,
+        description="Slots, restart, shutdown, staleness, refresh periods.",
+    )
     pairs: list[PairSettings] = Field(default_factory=list, description="Pairs seeded into the DB.")
-    api: ApiSettings = Field(default_factory=ApiSettings, description="HTTP API.")
-    logging: LoggingSettings = Field(default_factory=LoggingSettings, description="Logs.")
-    metrics: MetricsSettings = Field(default_factory=MetricsSettings, description="Metrics.")
-    alerts: AlertSettings = Field(default_factory=AlertSettings, description="Alerts.")
+    api: ApiSettings = Field(
+        default_factory=ApiSettings, description="REST/WebSocket API for a frontend; token auth."
+    )
+    logging: LoggingSettings = Field(
+        default_factory=LoggingSettings,
+        description="JSON logs to stderr and a rotating file; secrets redacted.",
+    )
+    metrics: MetricsSettings = Field(
+        default_factory=MetricsSettings, description="Prometheus /metrics endpoint."
+    )
+    alerts: AlertSettings = Field(
+        default_factory=AlertSettings, description="Telegram and e-mail alerts, thresholds."
+    )
 
     @classmethod
     def settings_customise_sources(

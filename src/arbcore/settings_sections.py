@@ -205,8 +205,12 @@ class EmailSettings(Section):
 
 
 class AlertSettings(Section):
-    telegram: TelegramSettings = Field(default_factory=TelegramSettings, description="Telegram.")
-    email: EmailSettings = Field(default_factory=EmailSettings, description="E-mail.")
+    telegram: TelegramSettings = Field(
+        default_factory=TelegramSettings, description="Telegram bot alerts."
+    )
+    email: EmailSettings = Field(
+        default_factory=EmailSettings, description="E-mail alerts over SMTP."
+    )
     disconnect_alert_after_s: float = Field(
         60.0, gt=0, description="Alert on a disconnect lasting longer than this."
     )

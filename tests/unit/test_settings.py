@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from arbcore.core.enums import Env, MarginMode, OnStart, Venue
 from arbcore.core.errors import ConfigError
 from arbcore.exchanges.base import Credentials
-from arbcore.settings import connector_config, load_settings, masked_dump
+from arbcore.settings import (
+    ExchangeSettings,
+    PairSettings,
+    Settings,
+    connector_config,
+    load_settings,
+    masked_dump,
+)
+from arbcore.settings_doc import render_configuration_doc
 from arbcore.settings_sources import load_exchange_fees, packaged_exchanges_file
 
 REPO = Path(__file__).resolve().parents[2]
@@ -370,3 +380,19 @@ def test_masked_dump_hides_every_secret(monkeypatch: pytest.MonkeyPatch) -> None
     assert dumped["exchanges"]["okx"]["api_key"] == "***"
     assert dumped["alerts"]["email"]["smtp_password"] == "***"
     assert dumped["exchanges"]["bybit"]["api_key"] is None
+
+
+def _field_names(model: type[BaseModel]) -> Iterator[str]:
+    for name, field in model.model_fields.items():
+        yield name
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from _field_names(annotation)
+
+
+def test_configuration_doc_is_generated_from_the_models() -> None:
+    doc = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert doc == render_configuration_doc(), "regenerate: arbcore config doc > docs/..."
+    for model in (Settings, ExchangeSettings, PairSettings):
+        for name in _field_names(model):
+            assert f"| `{name}` |" in doc or f"{name}`\n" in doc  # a row or a section heading

@@ -12,6 +12,7 @@ import yaml
 
 from arbcore.core.errors import ConfigError
 from arbcore.settings import load_settings, masked_dump
+from arbcore.settings_doc import render_configuration_doc
 
 config_app = typer.Typer(
     name="config",
@@ -57,3 +58,9 @@ def check(
         typer.echo(json.dumps(effective, indent=2))
     else:
         typer.echo(yaml.safe_dump(effective, sort_keys=False, allow_unicode=True).rstrip())
+
+
+@config_app.command("doc")
+def doc() -> None:
+    """Print the configuration reference (docs/configuration.md) generated from the models."""
+    typer.echo(render_configuration_doc(), nl=False)
