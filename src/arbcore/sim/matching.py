@@ -79,6 +79,9 @@ class SimExchange:
         self.fills: list[SimFill] = []
         self.funding_rates: dict[str, Decimal] = dict.fromkeys(self.instruments, Decimal("0.0001"))
         self.funding_interval_ms = funding_interval_ms
+        self.funding_history: dict[str, list[tuple[int, Decimal]]] = {
+            s: [] for s in self.instruments
+        }
         now = clock.now_ms()
         self.next_funding_ms: dict[str, int] = dict.fromkeys(
             self.instruments, (now // funding_interval_ms + 1) * funding_interval_ms
@@ -517,6 +520,7 @@ class SimExchange:
         rate = self.funding_rates[inst.symbol] if rate is None else rate
         mark = self.mark_price(inst.symbol)
         now = self.clock.now_ms()
+        self.funding_history[inst.symbol].append((now, rate))
         settled = []
         for account in self.accounts.values():
             for slot in account.slots_of(inst.symbol):
