@@ -6,6 +6,7 @@ import typer
 
 from arbcore import __version__
 from arbcore.cli.config import config_app
+from arbcore.cli.sim import sim_app
 
 app = typer.Typer(
     name="arbcore",
@@ -14,6 +15,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(config_app, name="config")
+app.add_typer(sim_app, name="sim")
 
 
 @app.command()
