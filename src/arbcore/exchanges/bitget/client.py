@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from importlib import resources
 from pathlib import Path
 
@@ -51,6 +52,7 @@ DOCUMENTED_LIMITS = {
 }
 _IMMEDIATE = frozenset({TimeInForce.IOC, TimeInForce.FOK})
 _POLL_INTERVAL_S = 0.05
+_MAX_TRACKED = 10_000
 
 
 def _packaged_limits() -> Path:
@@ -119,6 +121,7 @@ class BitgetClient:
         self._private: WsSession | None = None
         self._private_stream: PrivateStream | None = None
         self._orders: dict[str, OrderResult] = {}
+        self._client_ids: dict[str, str] = {}  # exchange order id -> client id (fill pushes)
         self._order_events: dict[str, asyncio.Event] = {}
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -231,6 +234,8 @@ class BitgetClient:
             if type(exc) is errors.ExchangeError:
                 raise errors.OrderRejected(exc.venue, exc.message, exc.code) from exc
             raise
+        if ack.orderId:
+            self._remember(ack.orderId, req.client_id)
         result = parsing.parse_order_ack(
             ack,
             symbol=req.symbol,
@@ -269,10 +274,22 @@ class BitgetClient:
         finally:
             self._order_events.pop(client_id, None)
 
+    def _remember(self, order_id: str, client_id: str) -> None:
+        self._client_ids[order_id] = client_id
+        if len(self._client_ids) > _MAX_TRACKED:
+            self._client_ids.pop(next(iter(self._client_ids)))
+
+    def _on_private_fill(self, fill: Fill, forward: FillListener) -> None:
+        """The `fill` channel has no clientOid: fill it in from the order id."""
+        client_id = self._client_ids.get(fill.exchange_order_id, fill.client_id)
+        forward(dataclasses.replace(fill, client_id=client_id))
+
     def _on_private_order(self, result: OrderResult, forward: OrderListener) -> None:
         self._orders[result.client_id] = result
-        if len(self._orders) > 10_000:
+        if len(self._orders) > _MAX_TRACKED:
             self._orders.pop(next(iter(self._orders)))
+        if result.exchange_order_id:
+            self._remember(result.exchange_order_id, result.client_id)
         if result.status.is_final:
             event = self._order_events.get(result.client_id)
             if event is not None:
@@ -366,7 +383,7 @@ class BitgetClient:
                 lambda: auth.ws_login_message(creds, self.server_clock.now_ms() // 1000),
                 self.core_symbol,
                 on_order=lambda r: self._on_private_order(r, on_order),
-                on_fill=on_fill,
+                on_fill=(lambda f: self._on_private_fill(f, on_fill)) if on_fill else None,
                 on_position=on_position,
                 margin_coin=self.profile.margin_coin,
             )
