@@ -83,19 +83,31 @@ def _apply_sqlite_pragmas(dbapi_connection: Any, _connection_record: Any) -> Non
         cursor.close()
 
 
-def create_engine(url: str | URL = DEFAULT_DATABASE_URL, *, echo: bool = False) -> AsyncEngine:
-    """An async engine for `url`; SQLite gets its directory created and the pragmas above."""
+def create_engine(
+    url: str | URL = DEFAULT_DATABASE_URL,
+    *,
+    echo: bool = False,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout_s: float = 30.0,
+) -> AsyncEngine:
+    """An async engine for `url`; SQLite gets its directory and the pragmas above, PostgreSQL
+    the pool sizes."""
     parsed = normalize_url(url)
-    ensure_sqlite_directory(parsed)
-    engine = create_async_engine(
+    if parsed.get_backend_name() == "sqlite":
+        ensure_sqlite_directory(parsed)
+        engine = create_async_engine(parsed, echo=echo, json_serializer=json_dumps)
+        event.listen(engine.sync_engine, "connect", _apply_sqlite_pragmas)
+        return engine
+    return create_async_engine(
         parsed,
         echo=echo,
         json_serializer=json_dumps,
-        pool_pre_ping=parsed.get_backend_name() == "postgresql",
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout_s,
     )
-    if parsed.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "connect", _apply_sqlite_pragmas)
-    return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -117,6 +129,20 @@ class Database:
         await self.engine.dispose()
 
 
-def open_database(url: str | URL = DEFAULT_DATABASE_URL, *, echo: bool = False) -> Database:
-    engine = create_engine(url, echo=echo)
+def open_database(
+    url: str | URL = DEFAULT_DATABASE_URL,
+    *,
+    echo: bool = False,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout_s: float = 30.0,
+) -> Database:
+    """Engine + session factory; with settings: `open_database(**s.database.model_dump())`."""
+    engine = create_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout_s=pool_timeout_s,
+    )
     return Database(engine=engine, sessions=create_session_factory(engine))

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from arbcore.core.records import EventRecord
 from arbcore.persistence.convert import event_record
@@ -30,7 +30,7 @@ class EventJournal:
         trade_id: int | None = None,
         ts: datetime | None = None,
     ) -> EventRecord:
-        row = EventRow(
+        statement = insert(EventRow).values(
             ts=ts if ts is not None else self._now(),
             kind=kind,
             pair_id=pair_id,
@@ -38,10 +38,7 @@ class EventJournal:
             payload=dict(payload or {}),
         )
         async with self._db.sessions.begin() as session:
-            session.add(row)
-            await session.flush()
-            row_id = row.id
-        return await self._get(row_id)
+            return event_record((await session.scalars(statement.returning(EventRow))).one())
 
     async def find(
         self,
@@ -71,8 +68,3 @@ class EventJournal:
         query = query.order_by(EventRow.id).limit(limit)
         async with self._db.sessions() as session:
             return [event_record(row) for row in await session.scalars(query)]
-
-    async def _get(self, event_id: int) -> EventRecord:
-        async with self._db.sessions() as session:
-            row = await session.get_one(EventRow, event_id)
-            return event_record(row)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -13,27 +12,18 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-from arbcore.core.errors import ConfigError
-from arbcore.persistence.db import DEFAULT_DATABASE_URL, create_engine
+from arbcore.persistence.db import create_engine
 from arbcore.persistence.tables import Base
+from arbcore.settings import load_settings
 
 SCRIPT_LOCATION = "arbcore.persistence:migrations"
 
 
 def resolve_url(url: str | None = None, config_path: Path | None = None) -> str:
-    """`url` if given, else `database.url` from the settings, else the SQLite default."""
+    """`url` if given, else `database.url` of the settings (config file + ARBCORE__* env)."""
     if url:
         return url
-    try:
-        settings_module = importlib.import_module("arbcore.settings")
-    except ModuleNotFoundError as exc:
-        if exc.name != "arbcore.settings":
-            raise
-        if config_path is not None:
-            raise ConfigError(f"{config_path}: arbcore.settings is not available") from exc
-        return DEFAULT_DATABASE_URL
-    settings: Any = settings_module.load_settings(config_path)
-    return str(settings.database.url)
+    return load_settings(config_path).database.url
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypedDict, Unpack
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from arbcore.core.enums import OrderStatus, Venue
@@ -41,12 +41,10 @@ class OrderRepository:
 
     async def record(self, new: NewOrder) -> OrderRecord:
         """Store an order about to be sent; a client id used before on that exchange is refused."""
-        row = OrderRow(**new_order_columns(new, self._now()))
+        statement = insert(OrderRow).values(**new_order_columns(new, self._now()))
         try:
             async with self._db.sessions.begin() as session:
-                session.add(row)
-                await session.flush()
-                return order_record(row)
+                return order_record((await session.scalars(statement.returning(OrderRow))).one())
         except IntegrityError as exc:
             if await self._exists(new.exchange, new.client_id):
                 raise DuplicateRecord(

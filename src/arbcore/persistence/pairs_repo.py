@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, insert, select, update
 
 from arbcore.core.enums import PairState
 from arbcore.core.models import PairSpec
@@ -24,10 +24,10 @@ class PairRepository:
 
     async def create(self, spec: PairSpec, state: PairState = PairState.PAUSED) -> PairRecord:
         now = self._now()
-        row = PairRow(**pair_columns(spec), state=state.value, created_at=now, updated_at=now)
+        values = {**pair_columns(spec), "state": state.value, "created_at": now, "updated_at": now}
         async with self._db.sessions.begin() as session:
-            session.add(row)
-            await session.flush()
+            statement = insert(PairRow).values(**values).returning(PairRow)
+            row = (await session.scalars(statement)).one()
             return pair_record(row)
 
     async def get(self, pair_id: int) -> PairRecord:

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypedDict, Unpack
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from arbcore.core.enums import TradeState
 from arbcore.core.records import NewTrade, RecordNotFound, TradeRecord
@@ -53,11 +53,9 @@ class TradeRepository:
         self._now = now
 
     async def create(self, new: NewTrade) -> TradeRecord:
-        row = TradeRow(**new_trade_columns(new, self._now()))
+        statement = insert(TradeRow).values(**new_trade_columns(new, self._now()))
         async with self._db.sessions.begin() as session:
-            session.add(row)
-            await session.flush()
-            return trade_record(row)
+            return trade_record((await session.scalars(statement.returning(TradeRow))).one())
 
     async def get(self, trade_id: int) -> TradeRecord:
         async with self._db.sessions() as session:
