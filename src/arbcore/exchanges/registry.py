@@ -12,6 +12,7 @@ from arbcore.exchanges.base import ConnectorConfig, ExchangeClient
 # venue -> "module:ClassName"; a venue joins by adding one line.
 CLIENT_CLASSES: dict[Venue, str] = {
     Venue.BYBIT: "arbcore.exchanges.bybit.client:BybitClient",
+    Venue.BITGET: "arbcore.exchanges.bitget.client:BitgetClient",
 }
 
 
