@@ -41,6 +41,7 @@ from arbcore.settings_sources import (
     default_exchanges_file,
     find_secrets,
     load_exchange_fees,
+    mask_url_password,
     read_secrets_file,
     read_yaml_mapping,
     validation_messages,
@@ -338,4 +339,6 @@ def _mask(value: Any) -> Any:
         }
     if isinstance(value, list):
         return [_mask(item) for item in value]
+    if isinstance(value, str):
+        return mask_url_password(value) or value
     return value

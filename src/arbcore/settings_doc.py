@@ -46,8 +46,12 @@ Unknown keys are errors everywhere, and so is a key repeated in one YAML mapping
 
 `api_key`, `secret`, `passphrase` (per exchange), `api.token`, `alerts.telegram.token` and
 `alerts.email.smtp_password` are accepted **only** from the environment or the secrets
-file; a value for any of them in the YAML is refused with the key named. They are held as
-`SecretStr`, printed as `***` by `config check`, and redacted from logs by key name.
+file; a value for any of them in the YAML is refused with the key named. So is a URL with
+an embedded password (`database.url: postgresql+asyncpg://user:PASSWORD@host/db`): set
+`ARBCORE__DATABASE__URL` instead. Secrets are held as `SecretStr`, printed as `***` by
+`config check` (URL passwords too), and redacted from logs by key name (`api_key`,
+`secret`, `passphrase`, `password`, `token`, `signature`, `authorization`, `X-...-SIGN`, and
+any key containing those words, at any depth).
 
 An enabled exchange with `trade: true` and `env` live, testnet or demo needs `api_key` and
 `secret`, plus `passphrase` on {passphrase_venues}. `env: sim` needs none: the simulator's

@@ -10,6 +10,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 from pydantic import ValidationError
@@ -76,13 +77,29 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     return data
 
 
+def mask_url_password(url: str) -> str | None:
+    """The URL with its password replaced by ***, or None if it carries no password."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return None
+    if not password:
+        return None
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
+
+
 def find_secrets(data: Any, prefix: str = "") -> list[str]:
-    """Key paths (exchanges.bybit.api_key) of secret-named keys holding a value in `data`."""
+    """Key paths (exchanges.bybit.api_key) of secret-named keys holding a value in `data`,
+    and of URLs with an embedded password (database.url)."""
     found: list[str] = []
     if isinstance(data, Mapping):
         for key, value in data.items():
             path = f"{prefix}.{key}" if prefix else str(key)
-            if str(key).lower() in SECRET_KEYS and value not in (None, ""):
+            named_secret = str(key).lower() in SECRET_KEYS and value not in (None, "")
+            if named_secret or (isinstance(value, str) and mask_url_password(value) is not None):
                 found.append(path)
             else:
                 found.extend(find_secrets(value, path))

@@ -396,3 +396,17 @@ def test_configuration_doc_is_generated_from_the_models() -> None:
     for model in (Settings, ExchangeSettings, PairSettings):
         for name in _field_names(model):
             assert f"| `{name}` |" in doc or f"{name}`\n" in doc  # a row or a section heading
+
+
+def test_database_password_only_from_env_and_masked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = "postgresql+asyncpg://arb:pg-pass-1@db.internal:5432/arbcore"
+    message = error_of(write(tmp_path / "app.yaml", f"database: {{url: '{url}'}}\n"))
+    assert "database.url: secrets are not allowed" in message
+    assert "pg-pass-1" not in message
+    monkeypatch.setenv("ARBCORE__DATABASE__URL", url)
+    settings = load_settings(write(tmp_path / "ok.yaml", "database: {pool_size: 3}\n"))
+    assert settings.database.url == url
+    masked = masked_dump(settings)["database"]["url"]
+    assert masked == "postgresql+asyncpg://arb:***@db.internal:5432/arbcore"
