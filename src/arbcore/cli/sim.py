@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,6 +45,7 @@ async def _serve(venues: tuple[Venue, ...], seed: int | None, config_file: Path 
     try:
         for venue in venues:
             typer.echo(json.dumps(cluster.endpoints(venue).as_dict()))
+        sys.stdout.flush()
         await stop.wait()
     finally:
         await cluster.stop()
