@@ -322,7 +322,10 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         return Settings(**data)
     except ValidationError as exc:
-        raise config_error(path, validation_messages(exc)) from None
+        source = str(path) if path is not None else None
+        if secrets_value:
+            source = f"{source or 'defaults'} + secrets file {data['secrets_file']}"
+        raise config_error(source, validation_messages(exc)) from None
 
 
 def masked_dump(settings: Settings) -> dict[str, Any]:

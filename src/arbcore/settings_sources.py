@@ -294,7 +294,7 @@ def validation_messages(exc: ValidationError) -> list[str]:
     return lines
 
 
-def config_error(source: Path | None, problems: Iterable[str]) -> ConfigError:
+def config_error(source: Path | str | None, problems: Iterable[str]) -> ConfigError:
     """A ConfigError naming the file (or 'defaults + environment') and every problem."""
     where = str(source) if source is not None else "defaults and environment"
     body = "\n".join(f"  {problem}" for problem in problems)
