@@ -139,6 +139,7 @@ async def test_random_update_stream_stays_valid(seed: int) -> None:
     assert states == [("BTCUSDT", False, "")]  # whole after the first snapshot, never stale
 
 
+@pytest.mark.slow  # importing ccxt.pro takes seconds
 def test_ccxt_oracle_accepts_our_checksums() -> None:
     """ccxt.pro's own Bitget book handler validates the frames we consider valid."""
     ccxtpro = pytest.importorskip("ccxt.pro")

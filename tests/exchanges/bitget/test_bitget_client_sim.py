@@ -276,3 +276,15 @@ async def test_wrong_secret_is_an_auth_error(sim: RunningSim) -> None:
             await bad.fetch_balance()
     finally:
         await bad.close()
+
+
+async def test_private_login_with_wrong_secret_is_an_auth_error(sim: RunningSim) -> None:
+    bad = make_client(sim, secret="not-the-secret")
+    await bad.start()
+    await bad.load_instruments()
+    rec = Recorder()
+    try:
+        with pytest.raises(errors.AuthError):
+            await bad.subscribe_private(rec.orders.append)
+    finally:
+        await bad.close()

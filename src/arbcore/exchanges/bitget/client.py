@@ -53,6 +53,7 @@ DOCUMENTED_LIMITS = {
 _IMMEDIATE = frozenset({TimeInForce.IOC, TimeInForce.FOK})
 _POLL_INTERVAL_S = 0.05
 _MAX_TRACKED = 10_000
+_POSITION_MODES = {wire: PositionMode(core) for core, wire in c.POSITION_MODE_WIRE.items()}
 
 
 def _packaged_limits() -> Path:
@@ -298,10 +299,8 @@ class BitgetClient:
 
     async def cancel_order(self, symbol: str, client_id: str) -> OrderResult:
         inst = await self.instrument(symbol)
-        try:
+        with contextlib.suppress(errors.OrderNotFound):  # already final: report its state
             await self.rest.cancel_order(inst.venue_symbol, client_id)
-        except errors.OrderNotFound:
-            return await self.fetch_order(symbol, client_id)
         return await self.fetch_order(symbol, client_id)
 
     async def fetch_order(self, symbol: str, client_id: str) -> OrderResult:
@@ -318,6 +317,9 @@ class BitgetClient:
         if not self.instruments:
             await self.load_instruments()
         records = await self.rest.all_positions()
+        modes = {r.posMode for r in records}
+        if len(modes) == 1 and (mode := _POSITION_MODES.get(modes.pop())) is not None:
+            self.position_mode = mode  # the account's real mode wins over the configured one
         out = [parsing.parse_position(r, self.core_symbol(r.symbol)) for r in records]
         wanted = set(symbols) if symbols is not None else None
         return [p for p in out if p.qty_base != 0 and (wanted is None or p.symbol in wanted)]
@@ -393,11 +395,12 @@ class BitgetClient:
                 [f"{ch}:{c.PRIVATE_INST_ID}" for ch in c.PRIVATE_CHANNELS]
             )
             self._private.start()
-        stream_ref = self._private_stream
-        assert stream_ref is not None
+            await self._wait_logged_in(stream)
+
+    async def _wait_logged_in(self, stream: PrivateStream) -> None:
         try:
-            await asyncio.wait_for(stream_ref.logged_in.wait(), self.config.request_timeout_s * 2)
+            await asyncio.wait_for(stream.login_attempted.wait(), self.config.request_timeout_s * 2)
         except TimeoutError:
-            if stream_ref.login_error is not None:
-                raise stream_ref.login_error from None
             raise errors.NetworkError(VENUE, "private stream did not log in in time") from None
+        if not stream.logged_in.is_set() and stream.login_error is not None:
+            raise stream.login_error

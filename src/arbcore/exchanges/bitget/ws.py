@@ -218,6 +218,7 @@ class PrivateStream(_BitgetHandlerBase):
         self.margin_coin = margin_coin
         self.login_timeout_s = login_timeout_s
         self.logged_in = asyncio.Event()
+        self.login_attempted = asyncio.Event()  # set after each login answer (ok or error)
         self.login_error: errors.ExchangeError | None = None
         self._login_waiter: asyncio.Future[None] | None = None
 
@@ -230,10 +231,12 @@ class PrivateStream(_BitgetHandlerBase):
             await asyncio.wait_for(asyncio.shield(self._login_waiter), self.login_timeout_s)
         except errors.ExchangeError as exc:
             self.login_error = exc
+            self.login_attempted.set()
             ws.force_reconnect(f"login failed: {exc}")
             return
         self.login_error = None
         self.logged_in.set()
+        self.login_attempted.set()
 
     def on_close(self, reason: str) -> None:
         self.logged_in.clear()
