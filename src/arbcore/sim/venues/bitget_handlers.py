@@ -79,9 +79,11 @@ class BitgetApi:
         if need(params, "productType").upper() != tbl.PRODUCT_TYPE:
             return []
         symbol = params.get("symbol")
+        ex = self.exchange
+        hours = max(1, ex.funding_interval_ms // 3_600_000)
         rows = [
-            tbl.contract_row(inst)
-            for inst in self.exchange.instruments.values()
+            tbl.contract_row(inst, ex.taker_fee, ex.maker_fee, hours)
+            for inst in ex.instruments.values()
             if symbol is None or inst.venue_symbol == symbol
         ]
         if symbol is not None and not rows:
