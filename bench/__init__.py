@@ -1,0 +1,1 @@
+"""Benchmarks; results are written under bench/results/ and summarised in docs/benchmarks.md."""
