@@ -126,3 +126,14 @@ async def test_margin_mode_and_leverage_settings() -> None:
         assert busy["code"] == "45117"
         [pos] = await _position(http, ep)
         assert (pos["marginMode"], pos["leverage"]) == ("isolated", "20")
+
+
+async def test_unknown_enum_values_get_a_parameter_error() -> None:
+    async with running_sim([VENUE], config=SMALL_SIM) as sim, aiohttp.ClientSession() as http:
+        ep = sim.endpoints[VENUE]
+        status, body = await post(http, ep, PLACE, market_order("BTCUSDT", "up", "0.01"))
+        assert (status, body["code"]) == (400, "40017")
+        status, body = await post(http, ep, PLACE, {"symbol": "BTCUSDT", "productType": PRODUCT})
+        assert (status, body["code"], body["msg"]) == (
+            400, "40019", "Parameter side cannot be empty",
+        )  # fmt: skip

@@ -108,6 +108,8 @@ class BitgetRest:
             return error_response(exc.error)
         except SimReject as reject:
             return error_response(self._reject_error(route, reject, request, body))
+        except ValueError:  # an enum value Bitget does not know (side, orderType, limit ...)
+            return error_response(codes.reject_error(RejectReason.INVALID_PARAMETER))
 
     def _params(self, request: web.Request, body: str) -> dict[str, str]:
         params = {k: v for k, v in request.rel_url.query.items()}

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from arbcore.core.enums import PositionMode
+from arbcore.core.quantize import fmt
 from arbcore.sim.events import (
     ExecutionEvent,
     OrderEvent,
@@ -228,8 +229,8 @@ class BitgetStreams:
         inst = self.exchange.instruments[symbol]
         book = self.exchange.books[symbol]
         bid, ask = book.best_bid(), book.best_ask()
-        last = str(self.exchange.mark_price(symbol))
-        rate = str(self.exchange.funding_rates[symbol])
+        last = fmt(self.exchange.mark_price(symbol))
+        rate = fmt(self.exchange.funding_rates[symbol])
         return {
             "instId": inst.venue_symbol, "lastPr": last,
             "bidPr": book.price_text(bid) if bid is not None else "",
