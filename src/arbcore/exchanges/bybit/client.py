@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import time
 
-from arbcore.core.enums import MarginMode, PositionMode, Venue
+from arbcore.core.enums import MarginMode, OrderType, PositionMode, TimeInForce, Venue
 from arbcore.core.errors import (
     ConfigError,
     ExchangeError,
@@ -56,6 +56,7 @@ from arbcore.market.book import L2Book
 
 RESULT_POLL_S = 0.05
 WS_RESULT_GRACE_S = 0.3
+_IMMEDIATE_TIF = frozenset({TimeInForce.IOC, TimeInForce.FOK})
 _MARGIN_MODE_UTA = {MarginMode.ISOLATED: "ISOLATED_MARGIN", MarginMode.CROSS: "REGULAR_MARGIN"}
 
 
@@ -180,16 +181,27 @@ class BybitClient:
         event = self._order_events.setdefault(req.client_id, asyncio.Event())
         try:
             ack = await self.rest.create_order(body, req.client_id, self.config.order_timeout_s)
-            return await self._final_result(req.symbol, req.client_id, ack.orderId, event)
+            immediate = req.order_type is OrderType.MARKET or req.tif in _IMMEDIATE_TIF
+            return await self._final_result(
+                req.symbol, req.client_id, ack.orderId, event, wait_final=immediate
+            )
         finally:
             self._order_events.pop(req.client_id, None)
 
     async def _final_result(
-        self, symbol: str, client_id: str, order_id: str, event: asyncio.Event
+        self,
+        symbol: str,
+        client_id: str,
+        order_id: str,
+        event: asyncio.Event,
+        *,
+        wait_final: bool,
     ) -> OrderResult:
-        """Wait for a final state: from the private stream if running, else by REST polling."""
+        """The order's state after the ack. IOC/FOK/market orders end at once, so wait for a
+        final state (private stream if running, else REST polling); a resting order returns
+        with its first known state."""
         deadline = time.monotonic() + self.config.order_timeout_s
-        if self._private is not None and self._private.ws.connected:
+        if wait_final and self._private is not None and self._private.ws.connected:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), WS_RESULT_GRACE_S)
             cached = self._orders.get(client_id)
@@ -201,7 +213,7 @@ class BybitClient:
                 last = await self.fetch_order(symbol, client_id)
             except OrderNotFound:
                 last = None
-            if last is not None and last.status.is_final:
+            if last is not None and (last.status.is_final or not wait_final):
                 return last
             if time.monotonic() >= deadline:
                 break
