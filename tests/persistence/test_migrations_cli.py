@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from arbcore.cli.main import app
 from arbcore.persistence import migrate
-from arbcore.persistence.db import create_engine
+from arbcore.persistence.db import create_engine, open_database
+from arbcore.persistence.repositories import Repositories
 from arbcore.persistence.tables import ALL_TABLES
 
 runner = CliRunner()
@@ -29,6 +30,14 @@ def table_names(url: str) -> set[str]:
             await engine.dispose()
 
     return asyncio.run(read())
+
+
+async def write_a_journal_entry(url: str) -> None:
+    db = open_database(url)
+    try:
+        await Repositories(db).events.append("test.entry", {"n": 1})
+    finally:
+        await db.dispose()
 
 
 def run_cli(*args: str) -> str:
@@ -52,6 +61,7 @@ def test_downgrade_base_then_upgrade_head_round_trips(empty_database_url: str) -
     url = empty_database_url
     asyncio.run(migrate.upgrade(url))
     assert asyncio.run(migrate.current(url)) == migrate.head_revision() == "0001"
+    asyncio.run(write_a_journal_entry(url))
 
     assert "base (empty)" in run_cli("downgrade", "base", "--url", url)
     assert table_names(url) == {"alembic_version"}

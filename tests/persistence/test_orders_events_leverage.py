@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -197,3 +198,21 @@ async def test_leverage_cache_upsert_and_invalidate(repos: Repositories) -> None
     assert await repos.leverage.get(Venue.BYBIT, "BTCUSDT") is None
     assert await repos.leverage.invalidate(Venue.BYBIT) == 1
     assert [e.exchange for e in await repos.leverage.find()] == [Venue.GATE]
+
+
+async def test_concurrent_writers_all_land(repos: Repositories) -> None:
+    """Many tasks writing at once (SQLite serializes them on its lock) lose nothing."""
+    trade_id = await make_trade(repos)
+
+    async def write(index: int) -> None:
+        await repos.orders.record(new_order(trade_id, f"c{index}"))
+        await repos.orders.update(Venue.BYBIT, f"c{index}", status=OrderStatus.FILLED)
+        await repos.events.append("order.filled", {"index": index}, trade_id=trade_id)
+
+    await asyncio.gather(*(write(index) for index in range(25)))
+
+    orders = await repos.orders.list_by_trade(trade_id)
+    assert sorted(o.client_id for o in orders) == sorted(f"c{i}" for i in range(25))
+    assert {o.status for o in orders} == {OrderStatus.FILLED}
+    events = await repos.events.find(trade_id=trade_id)
+    assert sorted(e.payload["index"] for e in events) == list(range(25))
