@@ -33,13 +33,13 @@ WRONG_PASSPHRASE = BitgetError(400, "40012", "apikey/password is incorrect")
 
 RATE_LIMITED = BitgetError(429, "429", "Too Many Requests")
 SYSTEM_ERROR = BitgetError(500, "40015", "System is abnormal, please try again later")
-NOT_FOUND = BitgetError(404, "40404", "Request URL NOT FOUND")
 
 # Reject reasons of the venue-agnostic matching core -> Bitget's answer.
 # Verified: 40762, 40808, 41103, 45110, 40774, 22002 (ccxt issue #21165), 45117 (user reports),
-# 40768, 40109, 43001. Unverified (fact sheet, memory): 45111, 40757, 40786, 40797, 40102.
-# No Bitget code is known for post-only/FOK refusals or an unknown path: 43008, 43009 and 40404
-# are this simulator's choice (real Bitget cancels such orders after accepting them).
+# 40768, 40109 (ccxt error map / bitget-api SDK). Unverified (fact sheet, memory): 45111,
+# 40786, 40797, 40102.
+# No Bitget code is known for post-only/FOK refusals: 43008 and 43009 are this simulator's
+# choice; the core reports those as cancelled orders, which the front end acknowledges.
 _REJECTS: dict[RejectReason, BitgetError] = {
     R.INSUFFICIENT_MARGIN: BitgetError(400, "40762", "The order amount exceeds the balance"),
     R.QTY_OFF_STEP: BitgetError(
