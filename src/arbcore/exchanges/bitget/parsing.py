@@ -8,6 +8,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from decimal import Decimal
+from itertools import chain
 
 from arbcore.core import errors
 from arbcore.core.enums import MarginMode, OrderStatus, PositionSide, Side
@@ -141,15 +142,14 @@ FUNDING_BILL_TYPES = frozenset({"contract_settle_fee"})
 def checksum_payload(
     bids: Sequence[tuple[str, str]], asks: Sequence[tuple[str, str]], levels: int = 25
 ) -> str:
-    """bid1p:bid1q:ask1p:ask1q:... over the top `levels`, with the original wire strings."""
-    parts: list[str] = []
-    for i in range(levels):
-        if i < len(bids):
-            parts.append(bids[i][0])
-            parts.append(bids[i][1])
-        if i < len(asks):
-            parts.append(asks[i][0])
-            parts.append(asks[i][1])
+    """bid1p:bid1q:ask1p:ask1q:... over the top `levels`, with the original wire strings;
+    when one side is shorter, only the longer side's levels continue."""
+    top_bids = bids[:levels]
+    top_asks = asks[:levels]
+    paired = min(len(top_bids), len(top_asks))
+    pairs = zip(top_bids[:paired], top_asks[:paired], strict=True)
+    parts = list(chain.from_iterable(chain.from_iterable(pairs)))
+    parts.extend(chain.from_iterable(top_bids[paired:] or top_asks[paired:]))
     return ":".join(parts)
 
 

@@ -32,6 +32,11 @@ _ACCOUNT = msgspec.json.Decoder(s.WsAccountPush)
 _ENCODE = msgspec.json.Encoder()
 
 SUBSCRIBE_ARGS_PER_FRAME = 20
+# Bitget sends compact JSON with `action` first; such frames skip the routing peek.
+_BOOK_PUSH_PREFIX = (
+    b'{"action":"snapshot","arg":{"instType":',
+    b'{"action":"update","arg":{"instType":',
+)
 
 
 def book_topic(venue_symbol: str) -> str:
@@ -129,15 +134,17 @@ class BookStream(_BitgetHandlerBase):
     def on_frame(self, data: Frame, recv_ns: int) -> None:
         if self._is_pong(data):
             return
-        head = _HEAD.decode(data)
-        if head.event:
+        raw = data.encode() if isinstance(data, str) else data
+        if not raw.startswith(_BOOK_PUSH_PREFIX):  # fast path: compact `books` pushes
+            head = _HEAD.decode(raw)
             if head.event == "error":
                 self.errors.append((str(head.code), head.msg))
                 log.warning("bitget public ws error %s: %s", head.code, head.msg)
+            if head.event or head.arg is None or head.arg.channel != c.BOOK_CHANNEL:
+                return
+        push = _BOOK.decode(raw)
+        if push.arg.channel != c.BOOK_CHANNEL:
             return
-        if head.arg is None or head.arg.channel != c.BOOK_CHANNEL:
-            return
-        push = _BOOK.decode(data)
         venue_symbol = push.arg.instId
         for item in push.data:
             self._apply(venue_symbol, push.action, item, recv_ns)
