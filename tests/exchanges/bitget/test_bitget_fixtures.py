@@ -256,3 +256,15 @@ def test_subscribe_request_fixture_matches_our_frame() -> None:
     stream = BookStream("USDT-FUTURES", str, lambda book, ns: None)
     (frame,) = stream.subscribe_frames(["books:BTCUSDT"])
     assert json.loads(frame) == json.loads(_load("ws", "subscribe__request"))
+
+
+def test_funding_payments_come_from_settle_fee_bills_only() -> None:
+    bills = [
+        s.Bill(billId="1", amount="-0.31399125", businessType="contract_settle_fee", cTime="5"),
+        s.Bill(billId="2", amount="-1.2", businessType="close_long", cTime="6"),
+        s.Bill(billId="3", amount="0.05", businessType="contract_settle_fee", cTime="7"),
+    ]
+    payments = parsing.parse_funding_payments(bills, "BTCUSDT")
+    assert [(p.amount_usdt, p.ts_ms) for p in payments] == [
+        (Decimal("-0.31399125"), 5), (Decimal("0.05"), 7),
+    ]  # fmt: skip
