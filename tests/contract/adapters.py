@@ -42,6 +42,7 @@ class VenueAdapter:
 
 ADAPTERS: dict[Venue, VenueAdapter] = {
     Venue.BYBIT: VenueAdapter(Venue.BYBIT),
+    Venue.BITGET: VenueAdapter(Venue.BITGET),
 }
 
 
