@@ -16,6 +16,7 @@ from arbcore.core.enums import (
     OrderStatus,
     OrderType,
     PositionMode,
+    PositionSide,
     Side,
     TimeInForce,
     Venue,
@@ -288,3 +289,18 @@ async def test_private_login_with_wrong_secret_is_an_auth_error(sim: RunningSim)
             await bad.subscribe_private(rec.orders.append)
     finally:
         await bad.close()
+
+
+async def test_hedge_mode_open_and_close_both_sides(client: BitgetClient) -> None:
+    await streaming(client)
+    await client.set_position_mode(PositionMode.HEDGE)
+    long_open = await client.submit_order(ioc(client, Side.BUY, "achl1"))
+    short_open = await client.submit_order(ioc(client, Side.SELL, "achs1"))
+    assert (long_open.status, short_open.status) == (OrderStatus.FILLED, OrderStatus.FILLED)
+    positions = {p.side: p.qty_base for p in await client.fetch_positions([SYMBOL])}
+    assert positions == {PositionSide.LONG: QTY, PositionSide.SHORT: -QTY}
+    close_long = await client.submit_order(ioc(client, Side.SELL, "achl2", reduce_only=True))
+    assert close_long.side is Side.SELL and close_long.reduce_only
+    close_short = await client.submit_order(ioc(client, Side.BUY, "achs2", reduce_only=True))
+    assert close_short.side is Side.BUY and close_short.filled_base == QTY
+    assert await client.fetch_positions([SYMBOL]) == []
