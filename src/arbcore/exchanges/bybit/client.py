@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import OrderedDict
 
 from arbcore.core.enums import MarginMode, OrderType, PositionMode, TimeInForce, Venue
 from arbcore.core.errors import (
@@ -56,6 +57,7 @@ from arbcore.market.book import L2Book
 
 RESULT_POLL_S = 0.05
 WS_RESULT_GRACE_S = 0.3
+ORDER_CACHE_SIZE = 10_000  # recent orders kept from the private stream
 _IMMEDIATE_TIF = frozenset({TimeInForce.IOC, TimeInForce.FOK})
 _MARGIN_MODE_UTA = {MarginMode.ISOLATED: "ISOLATED_MARGIN", MarginMode.CROSS: "REGULAR_MARGIN"}
 
@@ -108,8 +110,8 @@ class BybitClient:
         self._books: BybitBookStream | None = None
         self._private: BybitPrivateStream | None = None
         self._connection_listeners: list[ConnectionListener] = []
-        self._orders: dict[str, OrderResult] = {}
-        self._fills: dict[str, list[Fill]] = {}
+        self._orders: OrderedDict[str, OrderResult] = OrderedDict()
+        self._fills: OrderedDict[str, list[Fill]] = OrderedDict()
         self._order_events: dict[str, asyncio.Event] = {}
 
     # ---- lifecycle ------------------------------------------------------------------------
@@ -362,6 +364,9 @@ class BybitClient:
         if not result.client_id:
             return
         self._orders[result.client_id] = result
+        self._orders.move_to_end(result.client_id)
+        while len(self._orders) > ORDER_CACHE_SIZE:
+            self._orders.popitem(last=False)
         if result.status.is_final:
             event = self._order_events.get(result.client_id)
             if event is not None:
@@ -370,3 +375,5 @@ class BybitClient:
     def _remember_fill(self, fill: Fill) -> None:
         if fill.client_id:
             self._fills.setdefault(fill.client_id, []).append(fill)
+            while len(self._fills) > ORDER_CACHE_SIZE:
+                self._fills.popitem(last=False)

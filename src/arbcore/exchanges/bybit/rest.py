@@ -62,6 +62,7 @@ class BybitRest:
         self.credentials = credentials
         self.clock = clock
         self.recv_window_ms = recv_window_ms
+        self._resync_clock = False
 
     async def _call(
         self,
@@ -75,6 +76,9 @@ class BybitRest:
         timeout_s: float | None = None,
         order_client_id: str | None = None,
     ) -> S.Envelope:
+        if self._resync_clock and signed:
+            self._resync_clock = False
+            await self.server_time_ms()
         await self.limiter.acquire(group)
         query = urlencode(params) if params else ""
         body_text = orjson.dumps(body).decode() if body is not None else None
@@ -125,6 +129,9 @@ class BybitRest:
                     VENUE, envelope.retMsg, client_id=order_client_id, code=code
                 )
             err = error_for(code, envelope.retMsg, placing_order=order_client_id is not None)
+            if code == C.RET_REQUEST_EXPIRED:
+                # Our clock drifted from Bybit's: measure the offset again for the next call.
+                self._resync_clock = True
             if isinstance(err, RateLimited):
                 self.limiter.on_rate_limited(group, err.retry_after_s)
             raise err
