@@ -17,14 +17,22 @@ ACC = "acc"
 
 actions = st.lists(
     st.one_of(
-        st.tuples(st.just("market"), st.sampled_from([Side.BUY, Side.SELL]),
-                  st.integers(1, 4000), st.booleans()),
-        st.tuples(st.just("limit"), st.sampled_from([Side.BUY, Side.SELL]),
-                  st.integers(1, 3000), st.integers(-30, 30)),
+        st.tuples(
+            st.just("market"),
+            st.sampled_from([Side.BUY, Side.SELL]),
+            st.integers(1, 4000),
+            st.booleans(),
+        ),
+        st.tuples(
+            st.just("limit"),
+            st.sampled_from([Side.BUY, Side.SELL]),
+            st.integers(1, 3000),
+            st.integers(-30, 30),
+        ),
         st.tuples(st.just("move"), st.integers(-40, 40)),
         st.tuples(st.just("funding"), st.integers(-50, 50)),
         st.tuples(st.just("leverage"), st.integers(1, 50)),
-    ),  # fmt: skip
+    ),
     max_size=40,
 )
 

@@ -125,5 +125,5 @@ async def test_replay_of_a_recorded_stream_rebuilds_the_books(tmp_path: Path) ->
 def test_replay_rejects_malformed_lines(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"ts_ms": 1, "venue": "bybit", "symbol": "BTCUSDT", "type": "nope"}\n')
-    with pytest.raises(ValueError, match="bad.jsonl:1"):
+    with pytest.raises(ValueError, match=r"bad\.jsonl:1"):
         list(read_replay(path))

@@ -216,9 +216,7 @@ def test_reduce_only_shrinks_or_rejects() -> None:
     ex.place_order(ACC, "BTCUSDT", Side.BUY, OrderType.MARKET, D("1"))
     with pytest.raises(SimReject):
         ex.place_order(ACC, "BTCUSDT", Side.BUY, OrderType.MARKET, D("1"), reduce_only=True)
-    closing = ex.place_order(
-        ACC, "BTCUSDT", Side.SELL, OrderType.MARKET, D("3"), reduce_only=True
-    )
+    closing = ex.place_order(ACC, "BTCUSDT", Side.SELL, OrderType.MARKET, D("3"), reduce_only=True)
     assert closing.qty == D("1") and closing.status is OrderStatus.FILLED
     assert ex.positions(ACC, "BTCUSDT")[0].qty == 0
 
@@ -273,7 +271,9 @@ def test_hedge_mode_two_positions_and_closing_side() -> None:
     with pytest.raises(SimReject) as err:
         ex.place_order(ACC, "BTCUSDT", Side.BUY, OrderType.MARKET, D("1"))
     assert err.value.reason is RejectReason.POSITION_SIDE_MISMATCH
-    ex.place_order(ACC, "BTCUSDT", Side.BUY, OrderType.MARKET, D("1"), position_side=PositionSide.LONG)
+    ex.place_order(
+        ACC, "BTCUSDT", Side.BUY, OrderType.MARKET, D("1"), position_side=PositionSide.LONG
+    )
     ex.place_order(
         ACC, "BTCUSDT", Side.SELL, OrderType.MARKET, D("2"), position_side=PositionSide.SHORT
     )

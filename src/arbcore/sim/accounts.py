@@ -11,6 +11,12 @@ from arbcore.core.models import Instrument
 from arbcore.sim.events import LedgerEntry, LedgerKind, PositionView, WalletView
 
 ZERO = Decimal(0)
+MONEY_STEP = Decimal("0.00000001")  # every booked USDT amount is rounded to 8 decimals
+
+
+def money(amount: Decimal) -> Decimal:
+    """Round a USDT amount to the ledger's precision (8 decimals, half-even)."""
+    return amount.quantize(MONEY_STEP)
 
 
 @dataclass(slots=True)
@@ -131,7 +137,7 @@ class Account:
         else:
             closed = min(abs(slot.qty), qty)
             direction = Decimal(1) if slot.qty > 0 else Decimal(-1)
-            pnl = closed * inst.contract_size * (price - slot.entry_price) * direction
+            pnl = money(closed * inst.contract_size * (price - slot.entry_price) * direction)
             if qty > abs(slot.qty):
                 slot.entry_price = price
                 slot.created_ms = ts_ms

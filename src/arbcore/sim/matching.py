@@ -21,7 +21,7 @@ from arbcore.core.enums import (
 )
 from arbcore.core.models import Instrument
 from arbcore.core.quantize import is_multiple
-from arbcore.sim.accounts import ZERO, Account
+from arbcore.sim.accounts import ZERO, Account, money
 from arbcore.sim.events import (
     ExecutionEvent,
     LedgerEntry,
@@ -423,7 +423,7 @@ class SimExchange:
         now = self.clock.now_ms()
         value = qty * inst.contract_size * price
         rate = account.maker_fee if is_maker else account.taker_fee
-        fee = value * rate
+        fee = money(value * rate)
         closed, pnl = account.apply_trade(inst, order.position_side, order.side, qty, price, now)
         exec_id = self._new_exec_id()
         slot = account.slot(inst.symbol, order.position_side)
@@ -527,7 +527,7 @@ class SimExchange:
                 if slot.qty == 0:
                     continue
                 value = abs(slot.qty) * inst.contract_size * mark
-                payment = -slot.qty * inst.contract_size * mark * rate
+                payment = money(-slot.qty * inst.contract_size * mark * rate)
                 fill = SimFill(
                     exec_id=self._new_exec_id(), order_id="", client_id="",
                     account_id=account.account_id, symbol=inst.symbol,

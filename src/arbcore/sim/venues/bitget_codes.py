@@ -36,8 +36,8 @@ SYSTEM_ERROR = BitgetError(500, "40015", "System is abnormal, please try again l
 
 # Reject reasons of the venue-agnostic matching core -> Bitget's answer.
 # Verified: 40762, 40808, 41103, 45110, 40774, 22002 (ccxt issue #21165), 45117 (user reports),
-# 40768, 40109 (ccxt error map / bitget-api SDK). Unverified (fact sheet, memory): 45111,
-# 40786, 40797, 40102.
+# 40768, 40109 (ccxt error map / bitget-api SDK). Unverified: 43006 (code from the bitget-api
+# SDK enum, text not), 40786, 40797, 40102 (fact sheet / memory).
 # No Bitget code is known for post-only/FOK refusals: 43008 and 43009 are this simulator's
 # choice; the core reports those as cancelled orders, which the front end acknowledges.
 _REJECTS: dict[RejectReason, BitgetError] = {
@@ -48,7 +48,7 @@ _REJECTS: dict[RejectReason, BitgetError] = {
     R.PRICE_OFF_TICK: BitgetError(400, "41103", "param price scale error error"),
     R.PRICE_MISSING: BitgetError(400, "40019", "Parameter price cannot be empty"),
     R.BELOW_MIN_NOTIONAL: BitgetError(400, "45110", "less than the minimum amount 5 USDT"),
-    R.BELOW_MIN_QTY: BitgetError(400, "45111", "less than the minimum order quantity"),
+    R.BELOW_MIN_QTY: BitgetError(400, "43006", "less than the minimum order quantity"),
     R.ABOVE_MAX_QTY: BitgetError(400, "45113", "Maximum order value limit triggered"),
     R.REDUCE_ONLY_WOULD_INCREASE: BitgetError(400, "22002", "No position to close"),
     R.DUPLICATE_CLIENT_ID: BitgetError(400, "40786", "Duplicate clientOid"),

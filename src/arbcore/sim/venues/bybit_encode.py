@@ -37,6 +37,11 @@ def money(value: Decimal) -> str:
     return fmt(value.quantize(MONEY_STEP))
 
 
+def _qty(book: SimBook, qty: Decimal) -> str:
+    """A quantity with the step's decimals; zero prints as "0" like Bybit does."""
+    return "0" if qty == 0 else book.qty_text(book.steps_of(qty))
+
+
 def side_text(side: Side) -> str:
     return "Buy" if side is Side.BUY else "Sell"
 
@@ -105,14 +110,15 @@ def order_json(order: SimOrder, exchange: SimExchange) -> dict[str, Any]:
         "tpLimitPrice": "0",
         "cumExecFee": money(order.fee_usdt),
         "slTriggerBy": "",
-        "leavesQty": book.qty_text(book.steps_of(leaves)),
+        "leavesQty": _qty(book, leaves),
         "closeOnTrigger": False,
         "slippageToleranceType": "UNKNOWN",
         "placeType": "",
-        "cumExecQty": book.qty_text(book.steps_of(order.filled_qty)),
+        "cumExecQty": _qty(book, order.filled_qty),
         "reduceOnly": order.reduce_only,
-        "qty": book.qty_text(book.steps_of(order.qty)),
+        "qty": _qty(book, order.qty),
         "stopLoss": "",
+        "marketUnit": "",
         "smpOrderId": "",
         "slippageTolerance": "0",
         "triggerBy": "",
@@ -143,20 +149,20 @@ def execution_json(fill: SimFill, exchange: SimExchange) -> dict[str, Any]:
         "markPrice": book.price_text(book.ticks_of(mark)),
         "execPrice": book.price_text(book.ticks_of(fill.price)),
         "markIv": "",
-        "orderQty": "0" if order is None else book.qty_text(book.steps_of(order.qty)),
+        "orderQty": "0" if order is None else _qty(book, order.qty),
         "orderPrice": "0" if order is None else _display_price(order, book),
         "execValue": money(fill.value_usdt),
-        "closedSize": book.qty_text(book.steps_of(fill.closed_qty)),
+        "closedSize": _qty(book, fill.closed_qty),
         "execType": "Funding" if fill.is_funding else "Trade",
         "seq": fill.seq,
         "side": side_text(fill.side),
         "indexPrice": "",
-        "leavesQty": "0" if order is None else book.qty_text(book.steps_of(order.leaves_qty)),
+        "leavesQty": "0" if order is None else _qty(book, order.leaves_qty),
         "isMaker": fill.is_maker,
         "execFee": money(fill.fee_usdt),
         "execId": fill.exec_id,
         "marketUnit": "",
-        "execQty": book.qty_text(book.steps_of(fill.qty)),
+        "execQty": _qty(book, fill.qty),
     }
 
 
@@ -193,7 +199,7 @@ def position_json(view: PositionView, exchange: SimExchange, ws: bool = False) -
         "bustPrice": "",
         "positionBalance": money(view.initial_margin_usdt),
         "leverageSysUpdatedTime": "",
-        "size": book.qty_text(book.steps_of(view.qty)),
+        "size": _qty(book, view.qty),
         "positionStatus": "Normal",
         "mmrSysUpdatedTime": "",
         "stopLoss": "",
