@@ -62,6 +62,7 @@ class SimCluster:
         self.servers: dict[Venue, VenueServer] = {}
         self._shapers: list[tuple[Venue, str, BookShaper]] = []
         self._task: asyncio.Task[None] | None = None
+        self.paused = False  # True: the market model stops moving the books (tests, demos)
         interval_ms = (
             int(config.funding_interval_s * 1000) if config.funding_interval_s else EIGHT_HOURS_MS
         )
@@ -123,7 +124,8 @@ class SimCluster:
         next_at = loop.time()
         while True:
             try:
-                self.tick()
+                if not self.paused:
+                    self.tick()
             except Exception:
                 log.exception("sim market tick failed")
                 raise

@@ -36,6 +36,10 @@ class RunningSim:
     def model(self) -> MarketModel:
         return self.cluster.model
 
+    def pause_market(self, paused: bool = True) -> None:
+        """Freeze (or resume) the price model; fills and faults keep working."""
+        self.cluster.paused = paused
+
     def account_id(self, venue: Venue) -> str:
         """The demo account (its id is the demo API key)."""
         return self.endpoints[venue].api_key
