@@ -15,7 +15,7 @@ import random
 import time
 import zlib
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -72,6 +72,16 @@ def inflate(data: bytes, compression: Compression) -> bytes:
             return zlib.decompress(data)
         return zlib.decompress(data, -zlib.MAX_WBITS)
     return data
+
+
+async def _cancel_and_wait(*tasks: asyncio.Task[Any] | None) -> None:
+    """Cancel helper tasks and wait for them; a cancellation of the caller still propagates
+    (gather re-raises it), unlike `suppress(CancelledError)` which would swallow it."""
+    live = [t for t in tasks if t is not None and not t.done()]
+    for task in live:
+        task.cancel()
+    if live:
+        await asyncio.gather(*live, return_exceptions=True)
 
 
 class WsHandler(Protocol):
@@ -160,9 +170,7 @@ class WsSession:
         if ws is not None:
             await ws.close()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await _cancel_and_wait(self._task)
             self._task = None
 
     async def send(self, frame: Frame) -> None:
@@ -269,9 +277,7 @@ class WsSession:
                 {reader, opener}, timeout=self.open_timeout_s, return_when=asyncio.FIRST_COMPLETED
             )
             if opener not in done:
-                opener.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await opener
+                await _cancel_and_wait(opener)
                 if reader in done:
                     return reader.result()
                 return "open timed out"
@@ -286,11 +292,7 @@ class WsSession:
                 pinger = asyncio.create_task(self._ping_loop(self.handler.ping_interval_s))
             return await reader
         finally:
-            for task in (reader, pinger):
-                if task is not None and not task.done():
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            await _cancel_and_wait(reader, pinger)
 
     async def _ping_loop(self, interval_s: float) -> None:
         while True:
