@@ -112,3 +112,12 @@ def test_bad_config_is_a_config_error(tmp_path: Path) -> None:
     path.write_text(json.dumps({"bybit": {"rate_limits": {"trade": {"max_requests": 0}}}}))
     with pytest.raises(ConfigError):
         load_rate_limits(path)
+
+
+def test_project_config_file_loads_for_every_venue() -> None:
+    path = Path(__file__).parents[3] / "configs" / "exchanges.json"
+    loaded = load_rate_limits(path)
+    assert set(loaded) == {"bybit", "bitget", "bingx", "gate", "okx", "htx", "mexc"}
+    for venue, groups in loaded.items():
+        assert {"trade", "query", "account", "market"} <= set(groups), venue
+        assert all(spec.rate_per_s > 0 for spec in groups.values())

@@ -173,3 +173,14 @@ async def test_refused_connection_retries_with_backoff() -> None:
     await _wait_for(lambda: session.backoff.attempt >= 3)
     assert not session.connected and session.last_error.startswith("connect")
     await session.close()
+
+
+async def test_cancelling_the_run_task_ends_it(server: Server) -> None:
+    handler = Recorder()
+    session = WsSession(Venue.BYBIT, "public", server.url, handler)
+    task = session.start()
+    await session.wait_connected(5)
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=5)
+    assert task in done and task.cancelled()
+    assert not session.connected
