@@ -7,6 +7,7 @@ import typer
 from arbcore import __version__
 from arbcore.cli.config import config_app
 from arbcore.cli.db import db_app
+from arbcore.cli.demo import demo
 from arbcore.cli.sim import sim_app
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(sim_app, name="sim")
+app.command(name="demo")(demo)
 
 
 @app.command()

@@ -92,6 +92,7 @@ class PairState(StrEnum):
 class TradeState(StrEnum):
     """Life of one arbitrage (a row in `trades`)."""
 
+    PENDING = "pending"  # id reserved before any order, so client ids exist in the database first
     OPENING = "opening"
     OPEN = "open"
     CLOSING = "closing"

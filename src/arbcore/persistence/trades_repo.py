@@ -9,22 +9,32 @@ from typing import TypedDict, Unpack
 
 from sqlalchemy import insert, select, update
 
-from arbcore.core.enums import TradeState
+from arbcore.core.enums import TradeState, Venue
 from arbcore.core.records import NewTrade, RecordNotFound, TradeRecord
 from arbcore.persistence.convert import column_values, new_trade_columns, trade_record
 from arbcore.persistence.db import Database
 from arbcore.persistence.tables import TradeRow
 
 OPEN_TRADE_STATES = frozenset(
-    {TradeState.OPENING, TradeState.OPEN, TradeState.CLOSING, TradeState.ERROR}
+    {
+        TradeState.PENDING,
+        TradeState.OPENING,
+        TradeState.OPEN,
+        TradeState.CLOSING,
+        TradeState.ERROR,
+    }
 )
-"""States in which a trade may still hold positions on an exchange."""
+"""States in which a trade may still hold positions on an exchange (a PENDING trade's
+first orders may have gone out before a crash let the engine record them)."""
 
 
 class TradeChanges(TypedDict, total=False):
     """Columns of `trades` that change during an arbitrage's life."""
 
     state: TradeState
+    long_exchange: Venue  # decided when a reserved (PENDING) trade is used
+    short_exchange: Venue
+    opened_at: datetime
     target_base: Decimal
     entered_base: Decimal
     exited_base: Decimal

@@ -1,0 +1,1 @@
+"""The demo: the real engine trading against the in-process simulator, with a live view."""

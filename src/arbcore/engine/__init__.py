@@ -1,0 +1,1 @@
+"""Engine: wiring of connectors, books, Pairs and records into one running process."""

@@ -1,0 +1,258 @@
+"""The engine: connects venues, loads instruments and Pairs, runs them in one TaskGroup."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
+from typing import Any
+
+from arbcore.core.enums import PairState, Venue
+from arbcore.core.models import Instrument, PairSpec
+from arbcore.core.records import CloseReason, PairRecord
+from arbcore.engine.pair_runner import PairRunner, RunnerContext
+from arbcore.engine.recorder import Recorder
+from arbcore.engine.stats import EngineStats
+from arbcore.exchanges.base import ExchangeClient
+from arbcore.exchanges.registry import create_client
+from arbcore.market.books import BookRegistry
+from arbcore.persistence import migrate
+from arbcore.persistence.db import Database, open_database
+from arbcore.persistence.repositories import Repositories
+from arbcore.risk.balances import BalanceCache
+from arbcore.risk.leverage import ensure_leverage
+from arbcore.risk.limits import validate_pair
+from arbcore.risk.slots import Slots
+from arbcore.settings import Settings, connector_config
+from arbcore.strategy.legs import Leg, LegRunner
+from arbcore.strategy.order_tracker import OrderTracker
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """One process trading every enabled Pair. `run(stop)` returns after a clean shutdown."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.stats = EngineStats()
+        self.books = BookRegistry(stale_after_ms=settings.engine.stale_after_ms)
+        self.tracker = OrderTracker()
+        self.slots = Slots(settings.engine.max_concurrent_arbitrages)
+        self.clients: dict[Venue, ExchangeClient] = {}
+        self.instruments: dict[Venue, dict[str, Instrument]] = {}
+        self.runners: dict[int, PairRunner] = {}
+        self.refused: dict[int, str] = {}  # pair id -> why it cannot trade
+        self.ready = asyncio.Event()
+        self._db: Database | None = None
+        self._tg: asyncio.TaskGroup | None = None
+        self._loops: list[asyncio.Task[None]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def run(self, stop: asyncio.Event) -> None:
+        settings = self.settings
+        await migrate.upgrade(settings.database.url)
+        self._db = open_database(**settings.database.model_dump())
+        repos = Repositories(self._db)
+        self.recorder = Recorder(repos, stats=self.stats)
+        try:
+            await self._connect()
+            records = await self._load_pairs(repos)
+            async with asyncio.TaskGroup() as tg:
+                self._tg = tg
+                self._loop(self.recorder.run())
+                ctx = self._context()
+                await self._subscribe(records)
+                await self._await_books(records)
+                await self._prepare_pairs(records, ctx, repos)
+                self._loop(self.books.sweep_forever())
+                self._loop(self._monitor())
+                self._loop(self._refresh_balances())
+                for runner in self.runners.values():
+                    if runner.spec.enabled:
+                        runner.machine.start()
+                self.ready.set()
+                await stop.wait()
+                await self._shutdown()
+        finally:
+            await asyncio.gather(
+                *(c.close() for c in self.clients.values()), return_exceptions=True
+            )
+            await self._db.dispose()
+
+    async def _shutdown(self) -> None:
+        """SPEC §5.9: no new entries, running parts finish hedged or flat, optionally close
+        every position (`close_on_shutdown`), records flushed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.engine.shutdown_timeout_s
+        for runner in self.runners.values():
+            runner.stopping = True
+        await self._wait(lambda: not any(r.busy for r in self.runners.values()), deadline)
+        if self.settings.engine.close_on_shutdown:
+            for runner in self.runners.values():
+                runner.begin_exit(CloseReason.SHUTDOWN, "close_on_shutdown")
+            await self._wait(
+                lambda: all(
+                    r.position is None or r.machine.state is PairState.ERROR
+                    for r in self.runners.values()
+                ),
+                deadline,
+            )
+        await self.recorder.flush()
+        for task in self._loops:
+            task.cancel()
+
+    async def _wait(self, done: Callable[[], bool], deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        while not done():
+            if loop.time() > deadline:
+                log.error(
+                    "shutdown: gave up waiting after %ss", self.settings.engine.shutdown_timeout_s
+                )
+                return
+            await asyncio.sleep(0.02)
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a part or a repair in the engine's TaskGroup (no orphan tasks)."""
+        assert self._tg is not None
+        self._tg.create_task(coro)
+
+    def _loop(self, coro: Coroutine[Any, Any, None]) -> None:
+        assert self._tg is not None
+        self._loops.append(self._tg.create_task(coro))
+
+    # ------------------------------------------------------------------ start-up steps
+
+    async def _connect(self) -> None:
+        enabled = [v for v, ex in self.settings.exchanges.items() if ex.enabled]
+        for venue in enabled:
+            self.clients[venue] = create_client(connector_config(self.settings, venue))
+        await asyncio.gather(*(c.start() for c in self.clients.values()))
+        loaded = await asyncio.gather(*(c.load_instruments() for c in self.clients.values()))
+        for venue, instruments in zip(self.clients, loaded, strict=True):
+            self.instruments[venue] = {i.symbol: i for i in instruments}
+            log.info("%s: %d instruments", venue, len(instruments))
+
+    async def _load_pairs(self, repos: Repositories) -> list[PairRecord]:
+        """Pairs from the database; the YAML's seed list adds those not stored yet."""
+        stored = await repos.pairs.find()
+        have = {(p.spec.symbol, p.spec.exchanges) for p in stored}
+        for spec in self.settings.pair_specs():
+            if (spec.symbol, spec.exchanges) not in have:
+                stored.append(await repos.pairs.create(spec))
+        return stored
+
+    def _context(self) -> RunnerContext:
+        legs: dict[Venue, dict[str, Leg]] = {}
+        for venue, client in self.clients.items():
+            ex = self.settings.exchanges[venue]
+            if not ex.trade:
+                continue
+            fee = float(ex.taker_fee)
+            legs[venue] = {s: Leg(client, i, fee) for s, i in self.instruments[venue].items()}
+        self.balances = BalanceCache({v: self.clients[v] for v in legs})
+        return RunnerContext(
+            books=self.books,
+            legs=legs,
+            runner=LegRunner(self.tracker, self.recorder),
+            recorder=self.recorder,
+            slots=self.slots,
+            balances=self.balances,
+            stats=self.stats,
+            spawn=self.spawn,
+            stale_after_ms=self.settings.engine.stale_after_ms,
+            margin_buffer_pct=self.settings.engine.margin_buffer_pct,
+        )
+
+    async def _prepare_pairs(
+        self, records: list[PairRecord], ctx: RunnerContext, repos: Repositories
+    ) -> None:
+        for record in records:
+            problems = self.validate(record.spec)
+            if problems:
+                why = "; ".join(problems)
+                self.refused[record.id] = why
+                self.recorder.event("pair_refused", record.id, None, reason=why)
+                log.error("pair %s (%s) cannot trade: %s", record.id, record.spec.symbol, why)
+                continue
+            runner = PairRunner(record, ctx)
+            self.runners[record.id] = runner
+            self.books.listen(record.spec.symbol, runner.on_book)
+            for venue in runner.venues:
+                await ensure_leverage(
+                    repos.leverage, self.clients[venue], record.spec.symbol,
+                    record.spec.leverage, record.spec.margin_mode,
+                )  # fmt: skip
+            await runner.reserve()
+        await self.balances.refresh_all()
+
+    def validate(self, spec: PairSpec) -> list[str]:
+        """Problems that keep a Pair from trading, each naming the exchange and the limit."""
+        missing = [v for v in spec.exchanges if v not in self.clients]
+        if missing:
+            return [f"{v}: exchange not enabled" for v in missing]
+        instruments = {v: self.instruments[v].get(spec.symbol) for v in spec.exchanges}
+        prices: dict[Venue, float] = {}
+        for venue in spec.exchanges:
+            book = self.books.get(venue, spec.symbol)
+            top = book.best_ask() if book is not None else None
+            if top is not None:
+                prices[venue] = top[0]
+        return [str(p) for p in validate_pair(spec, instruments, prices or None)]
+
+    async def _subscribe(self, records: list[PairRecord]) -> None:
+        symbols: dict[Venue, set[str]] = {}
+        for record in records:
+            for venue in record.spec.exchanges:
+                if venue in self.clients and record.spec.symbol in self.instruments[venue]:
+                    symbols.setdefault(venue, set()).add(record.spec.symbol)
+        for venue, client in self.clients.items():
+            wanted = sorted(symbols.get(venue, ()))
+            if wanted:
+                await client.subscribe_books(wanted, self.books.on_book, self.books.on_state)
+            if self.settings.exchanges[venue].trade:
+                await client.subscribe_private(self.tracker.on_order)
+
+    async def _await_books(self, records: list[PairRecord], timeout_s: float = 5.0) -> None:
+        """Give the streams a moment to deliver first snapshots (prices for validation)."""
+        wanted = {
+            (v, r.spec.symbol)
+            for r in records
+            for v in r.spec.exchanges
+            if v in self.clients and r.spec.symbol in self.instruments[v]
+        }
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while loop.time() < deadline:
+            if all(self.books.get(v, s) is not None for v, s in wanted):
+                return
+            await asyncio.sleep(0.05)
+        log.warning("books not all received after %ss; validating without some prices", timeout_s)
+
+    # ------------------------------------------------------------------ loops
+
+    async def _monitor(self) -> None:
+        """Position monitor: stop loss and pending exits at least once a second."""
+        interval_s = self.settings.engine.position_monitor_interval_ms / 1000
+        while True:
+            await asyncio.sleep(interval_s)
+            for runner in self.runners.values():
+                runner.check_position()
+
+    async def _refresh_balances(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.engine.balance_refresh_s)
+            await self.balances.refresh_all()
+
+    # ------------------------------------------------------------------ operator
+
+    def set_max_concurrent(self, limit: int) -> None:
+        self.slots.set_limit(limit)
+
+    def total_open_base(self) -> Decimal:
+        return sum(
+            (r.position.long.qty_base for r in self.runners.values() if r.position is not None),
+            Decimal(0),
+        )

@@ -1,0 +1,515 @@
+"""One Pair at run time: decides synchronously on each book update, runs parts as tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from arbcore.core.clock import utc_now
+from arbcore.core.enums import PairState, Side, TradeState, Venue
+from arbcore.core.models import shared_base_step
+from arbcore.core.records import CloseReason, NewTrade, PairRecord
+from arbcore.engine.recorder import Recorder
+from arbcore.engine.stats import EngineStats
+from arbcore.market.book import L2Book
+from arbcore.market.books import BookRegistry
+from arbcore.risk.balances import BalanceCache, margin_needed
+from arbcore.risk.limits import part_quantity
+from arbcore.risk.slots import Slots
+from arbcore.strategy.balance import balance_legs
+from arbcore.strategy.entry import PartOutcome, PartPlan, enter_part
+from arbcore.strategy.exit import ExitPlan, exit_part
+from arbcore.strategy.journal import OrderPurpose
+from arbcore.strategy.legs import Leg, LegRunner
+from arbcore.strategy.pair_state import PairMachine
+from arbcore.strategy.position import ArbPosition
+from arbcore.strategy.spread import best_entry, closing_pnl_pct, net_entry_spread
+
+log = logging.getLogger(__name__)
+P = PairState
+EXIT_RETRY_PAUSE_NS = 200_000_000  # after an exit part that filled nothing
+REPAIR_PAUSE_S = 1.0
+BLOCKED_EVENT_EVERY_S = 60.0
+
+
+@dataclass(slots=True)
+class RunnerContext:
+    """Engine services every PairRunner shares."""
+
+    books: BookRegistry
+    legs: dict[Venue, dict[str, Leg]]  # tradable venues only: venue -> symbol -> Leg
+    runner: LegRunner
+    recorder: Recorder
+    slots: Slots
+    balances: BalanceCache
+    stats: EngineStats
+    spawn: Callable[[Coroutine[Any, Any, None]], None]
+    stale_after_ms: int
+    margin_buffer_pct: Decimal
+
+
+class PairRunner:
+    """The runtime of one Pair: its state machine, its open arbitrage and its decisions."""
+
+    def __init__(self, record: PairRecord, ctx: RunnerContext) -> None:
+        self.pair_id = record.id
+        self.spec = record.spec
+        self.ctx = ctx
+        self.machine = PairMachine(record.id)
+        self.machine.listeners.append(self._on_transition)
+        symbol = self.spec.symbol
+        self.venues = [
+            v
+            for v in self.spec.exchanges
+            if v not in self.spec.price_only and symbol in ctx.legs.get(v, {})
+        ]
+        self.legs = {v: ctx.legs[v][symbol] for v in self.venues}
+        self.fees = {v: leg.taker_fee for v, leg in self.legs.items()}
+        step = shared_base_step([leg.instrument for leg in self.legs.values()])
+        self.entry_qty = part_quantity(self.spec.volume_base, self.spec.entry_parts, step)
+        self.exit_qty = part_quantity(self.spec.volume_base, self.spec.exit_parts, step)
+        self.entry_qty_f = float(self.entry_qty)
+        self.busy = False
+        self.stopping = False
+        self.reserved_trade_id: int | None = None
+        self.trade_id: int | None = None
+        self.position: ArbPosition | None = None
+        self.long: Leg | None = None
+        self.short: Leg | None = None
+        self.exit_reason: CloseReason | None = None
+        self.exit_attempt = 0
+        self.next_exit_ns = 0
+        self.last_net_spread_pct: float | None = None
+        self._blocked_at: dict[str, float] = {}
+
+    # ---------------------------------------------------------------- hot path
+
+    def on_book(self, book: L2Book, recv_ns: int) -> None:
+        """BookListener for the Pair's symbol: decide now, act in a task."""
+        if self.busy:
+            return
+        state = self.machine.state
+        now_ns = time.perf_counter_ns()
+        if state is P.READY:
+            self._maybe_enter(recv_ns, now_ns)
+        elif state is P.POSITION_OPEN:
+            if not self._maybe_exit(now_ns):
+                self._maybe_add(recv_ns, now_ns)
+        elif state is P.EXITING:
+            self._continue_exit(now_ns)
+
+    def check_position(self) -> None:
+        """Position monitor tick (at least once a second): stop loss and exits on fresh books."""
+        if self.busy:
+            return
+        now_ns = time.perf_counter_ns()
+        if self.machine.state is P.POSITION_OPEN:
+            self._maybe_exit(now_ns)
+        elif self.machine.state is P.EXITING:
+            self._continue_exit(now_ns)
+
+    def _book(self, venue: Venue) -> L2Book | None:
+        return self.ctx.books.get(venue, self.spec.symbol)
+
+    def _maybe_enter(self, recv_ns: int, now_ns: int) -> None:
+        if not self.machine.may_enter or self.stopping:
+            return
+        books = {v: self._book(v) for v in self.venues}
+        quote = best_entry(
+            books, self.venues, self.entry_qty_f, self.fees, now_ns, self.ctx.stale_after_ms
+        )
+        if quote is None:
+            return
+        self.last_net_spread_pct = quote.net_spread_pct
+        if quote.net_spread_pct < float(self.spec.entry_spread_pct):
+            return
+        trade_id = self.reserved_trade_id
+        if trade_id is None:
+            self._blocked("no reserved trade id")
+            return
+        long, short = self.legs[quote.long_venue], self.legs[quote.short_venue]
+        if not self._preflight(trade_id, long, short, quote.buy_px, quote.sell_px):
+            return
+        self.reserved_trade_id = None
+        self.trade_id = trade_id
+        self.long, self.short = long, short
+        self.position = ArbPosition.open(long.venue, short.venue)
+        self.ctx.stats.tick_to_decision_ns.append(time.perf_counter_ns() - recv_ns)
+        self.machine.move(P.ENTERING, f"net spread {quote.net_spread_pct:.4f}%")
+        self._start(
+            self._enter(quote.buy_px, quote.sell_px, quote.net_spread_pct, recv_ns, first=True)
+        )
+
+    def _maybe_add(self, recv_ns: int, now_ns: int) -> None:
+        pos, long, short, trade_id = self.position, self.long, self.short, self.trade_id
+        if pos is None or long is None or short is None or trade_id is None:
+            return
+        if not self.machine.may_enter or self.stopping:
+            return
+        more_parts = pos.parts_entered < self.spec.entry_parts
+        if not more_parts and pos.adds_done >= self.spec.max_adds:
+            return
+        lb, sb = self._book(long.venue), self._book(short.venue)
+        if lb is None or sb is None:
+            return
+        if lb.is_stale(now_ns, self.ctx.stale_after_ms) or sb.is_stale(
+            now_ns, self.ctx.stale_after_ms
+        ):
+            return
+        buy, sell = lb.buy_px(self.entry_qty_f), sb.sell_px(self.entry_qty_f)
+        if buy is None or sell is None:
+            return
+        net_pct = net_entry_spread(buy, sell, long.taker_fee, short.taker_fee) * 100.0
+        if more_parts:
+            if net_pct < float(self.spec.entry_spread_pct):
+                return
+        else:
+            last = pos.entry_spread_pct if pos.entry_spread_pct is not None else net_pct
+            if net_pct < last + float(self.spec.add_step_pct):
+                return
+        if not self._preflight(trade_id, long, short, buy, sell):
+            return
+        self.machine.move(P.ENTERING, "next entry part" if more_parts else "add on widening spread")
+        self._start(self._enter(buy, sell, net_pct, recv_ns, first=False, is_add=not more_parts))
+
+    def _blocked(self, reason: str) -> None:
+        """Count a blocked entry; journal it once per reason per BLOCKED_EVENT_EVERY_S."""
+        self.ctx.stats.blocked(reason)
+        now = time.monotonic()
+        if now - self._blocked_at.get(reason, -BLOCKED_EVENT_EVERY_S) >= BLOCKED_EVENT_EVERY_S:
+            self._blocked_at[reason] = now
+            self.ctx.recorder.event("entry_blocked", self.pair_id, None, reason=reason)
+            log.warning("pair %s: entry blocked: %s", self.pair_id, reason)
+
+    def _preflight(
+        self, trade_id: int, long: Leg, short: Leg, buy_px: float, sell_px: float
+    ) -> bool:
+        ctx = self.ctx
+        if not ctx.slots.try_acquire(trade_id):
+            self._blocked("no free slot")
+            return False
+        notional_long = self.entry_qty * Decimal(repr(buy_px))
+        notional_short = self.entry_qty * Decimal(repr(sell_px))
+        lev = self.spec.leverage
+        need_long = margin_needed(
+            notional_long, lev, Decimal(repr(long.taker_fee)), ctx.margin_buffer_pct
+        )
+        need_short = margin_needed(
+            notional_short, lev, Decimal(repr(short.taker_fee)), ctx.margin_buffer_pct
+        )
+        for leg, need in ((long, need_long), (short, need_short)):
+            if not ctx.balances.can_afford(leg.venue, need):
+                if self.position is None:
+                    ctx.slots.release(trade_id)
+                self._blocked(
+                    f"insufficient margin on {leg.venue}: need {need:.2f} USDT, "
+                    f"free {ctx.balances.margin(leg.venue).free_usdt:.2f} USDT"
+                )
+                return False
+        ctx.balances.commit(long.venue, need_long)
+        ctx.balances.commit(short.venue, need_short)
+        return True
+
+    def _maybe_exit(self, now_ns: int) -> bool:
+        pos, long, short = self.position, self.long, self.short
+        if pos is None or long is None or short is None:
+            return False
+        view = pos.hot_view()
+        if view is None:
+            return False
+        pct = closing_pnl_pct(
+            view,
+            self._book(long.venue),
+            self._book(short.venue),
+            long.taker_fee,
+            short.taker_fee,
+            now_ns,
+            self.ctx.stale_after_ms,
+        )
+        if pct is None:
+            return False
+        if pct >= float(self.spec.take_profit_pct):
+            reason = CloseReason.TAKE_PROFIT
+        elif pct <= -float(self.spec.stop_loss_pct):
+            reason = CloseReason.STOP_LOSS
+        else:
+            return False
+        self.begin_exit(reason, f"pnl {pct:.4f}%")
+        self._continue_exit(now_ns)
+        return True
+
+    def begin_exit(self, reason: CloseReason, detail: str = "") -> None:
+        if self.machine.state is not P.POSITION_OPEN:
+            return
+        self.exit_reason = reason
+        self.machine.move(P.EXITING, f"{reason.value} {detail}".strip())
+
+    def _continue_exit(self, now_ns: int) -> None:
+        pos, long, short = self.position, self.long, self.short
+        if pos is None or long is None or short is None or now_ns < self.next_exit_ns:
+            return
+        lb, sb = self._book(long.venue), self._book(short.venue)
+        if lb is None or sb is None:
+            return
+        if lb.is_stale(now_ns, self.ctx.stale_after_ms) or sb.is_stale(
+            now_ns, self.ctx.stale_after_ms
+        ):
+            return  # exits wait for fresh data (SPEC §6)
+        last_part = pos.exits_done + 1 >= self.spec.exit_parts
+        qty = None if last_part else self.exit_qty
+        walk = float(pos.long.qty_base if qty is None else qty)
+        sell, buy = lb.sell_px(walk), sb.buy_px(walk)
+        if sell is None or buy is None:
+            return
+        self._start(self._exit(qty, sell, buy))
+
+    def _start(self, coro: Coroutine[Any, Any, None]) -> None:
+        self.busy = True
+        self.ctx.spawn(coro)
+
+    # ---------------------------------------------------------------- parts
+
+    async def _enter(
+        self,
+        buy_px: float,
+        sell_px: float,
+        net_pct: float,
+        recv_ns: int,
+        *,
+        first: bool,
+        is_add: bool = False,
+    ) -> None:
+        pos, long, short, trade_id = self.position, self.long, self.short, self.trade_id
+        assert pos is not None and long is not None and short is not None and trade_id is not None
+        rec = self.ctx.recorder
+        try:
+            if first:
+                rec.trade_changed(
+                    trade_id,
+                    state=TradeState.OPENING,
+                    long_exchange=long.venue,
+                    short_exchange=short.venue,
+                    opened_at=utc_now(),
+                    entry_spread_pct=Decimal(f"{net_pct:.6f}"),
+                )
+            plan = PartPlan(
+                self.pair_id,
+                trade_id,
+                pos.parts_entered + pos.adds_done + 1,
+                long,
+                short,
+                self.entry_qty,
+                buy_px,
+                sell_px,
+                float(self.spec.max_slippage_pct),
+                recv_ns,
+            )
+            outcome = await enter_part(self.ctx.runner, plan, pos, self._price_now)
+            self._after_entry(outcome, net_pct, first=first, is_add=is_add)
+        except Exception:
+            log.exception("pair %s: entry part crashed", self.pair_id)
+            self._fail("entry part crashed")
+        finally:
+            self.busy = False
+
+    def _after_entry(
+        self, outcome: PartOutcome, net_pct: float, *, first: bool, is_add: bool
+    ) -> None:
+        pos, trade_id = self.position, self.trade_id
+        assert pos is not None and trade_id is not None
+        stats = self.ctx.stats
+        if outcome.tick_to_order_ns is not None:
+            stats.tick_to_order_ns.append(outcome.tick_to_order_ns)
+        if not outcome.hedged:
+            self._fail(f"naked leg after entry: long-short = {outcome.balance.residual_base}")
+            return
+        filled = min(pos.long.qty_base, pos.short.qty_base) > 0
+        if outcome.balance.orders:
+            self.ctx.recorder.event(
+                "rolled_back" if not filled else "balanced",
+                self.pair_id,
+                trade_id,
+                residual_base=outcome.balance.residual_base,
+            )
+        if pos.is_flat:
+            stats.cycles_rolled_back += 1
+            self._close_trade(TradeState.ROLLED_BACK, CloseReason.ROLLED_BACK)
+            return
+        added = pos.long.entered_base
+        if is_add:
+            pos.adds_done += 1
+        else:
+            pos.parts_entered += 1
+        pos.entry_spread_pct = net_pct
+        if first:
+            stats.cycles_opened += 1
+        self.ctx.recorder.trade_changed(
+            trade_id,
+            state=TradeState.OPEN,
+            entered_base=min(added, pos.short.entered_base),
+            long_entry_avg_px=pos.long.avg_entry_px,
+            short_entry_avg_px=pos.short.avg_entry_px,
+            entry_fees_usdt=pos.fees_usdt,
+            entry_parts_done=pos.parts_entered,
+            adds_done=pos.adds_done,
+            last_part_spread_pct=Decimal(f"{net_pct:.6f}"),
+        )
+        self.machine.move(P.POSITION_OPEN, "part hedged")
+
+    async def _exit(self, qty: Decimal | None, sell_px: float, buy_px: float) -> None:
+        pos, long, short, trade_id = self.position, self.long, self.short, self.trade_id
+        assert pos is not None and long is not None and short is not None and trade_id is not None
+        try:
+            before = pos.long.qty_base
+            plan = ExitPlan(
+                self.pair_id,
+                trade_id,
+                pos.exits_done + 1,
+                long,
+                short,
+                qty,
+                sell_px,
+                buy_px,
+                float(self.spec.max_slippage_pct),
+                self.exit_attempt,
+            )
+            outcome = await exit_part(self.ctx.runner, plan, pos)
+            if not outcome.hedged:
+                self._fail(f"naked leg after exit: long-short = {outcome.balance.residual_base}")
+                return
+            if pos.long.qty_base < before:
+                pos.exits_done += 1
+                self.exit_attempt = 0
+            else:
+                self.exit_attempt += 1
+                self.next_exit_ns = time.perf_counter_ns() + EXIT_RETRY_PAUSE_NS
+            if pos.is_flat:
+                self._close_trade(TradeState.CLOSED, self.exit_reason or CloseReason.OPERATOR)
+            else:
+                self.ctx.recorder.trade_changed(
+                    trade_id,
+                    state=TradeState.CLOSING,
+                    exited_base=pos.long.entered_base - pos.long.qty_base,
+                    exit_parts_done=pos.exits_done,
+                )
+        except Exception:
+            log.exception("pair %s: exit part crashed", self.pair_id)
+            self._fail("exit part crashed")
+        finally:
+            self.busy = False
+
+    def _close_trade(self, state: TradeState, reason: CloseReason) -> None:
+        pos, trade_id = self.position, self.trade_id
+        assert pos is not None and trade_id is not None
+        pnl = pos.realized_pnl_usdt
+        long_exit = pos.long.sold_usdt / pos.long.entered_base if pos.long.entered_base else None
+        short_exit = (
+            pos.short.bought_usdt / pos.short.entered_base if pos.short.entered_base else None
+        )
+        self.ctx.recorder.trade_changed(
+            trade_id,
+            state=state,
+            entered_base=min(pos.long.entered_base, pos.short.entered_base),
+            exited_base=min(pos.long.entered_base, pos.short.entered_base),
+            long_exit_avg_px=long_exit,
+            short_exit_avg_px=short_exit,
+            exit_fees_usdt=pos.fees_usdt,
+            realized_pnl_usdt=pnl,
+            close_reason=reason.value,
+            closed_at=utc_now(),
+            exit_parts_done=pos.exits_done,
+        )
+        self.ctx.recorder.event(
+            "trade_closed", self.pair_id, trade_id, reason=reason.value, pnl_usdt=pnl
+        )
+        stats = self.ctx.stats
+        stats.realized_pnl_usdt += pnl
+        if state is TradeState.CLOSED:
+            stats.cycles_closed += 1
+        self.ctx.slots.release(trade_id)
+        for venue in (pos.long.venue, pos.short.venue):
+            self.ctx.spawn(self._refresh_balance(venue))
+        self.position = None
+        self.trade_id = None
+        self.long = self.short = None
+        self.exit_reason = None
+        self.machine.flat_again(reason.value)
+        self.ctx.spawn(self.reserve())
+
+    def _fail(self, why: str) -> None:
+        """Cannot restore hedged or flat by itself: ERROR, alert, keep repairing."""
+        self.ctx.stats.errors += 1
+        self.ctx.recorder.event("pair_error", self.pair_id, self.trade_id, reason=why)
+        if self.trade_id is not None:
+            self.ctx.recorder.trade_changed(self.trade_id, state=TradeState.ERROR)
+        if self.machine.state is not P.ERROR:
+            self.machine.move(P.ERROR, why)
+        self.ctx.spawn(self._repair_loop())
+
+    async def _repair_loop(self) -> None:
+        attempt = 0
+        while self.position is not None and self.long and self.short and self.trade_id is not None:
+            attempt += 1
+            result = await balance_legs(
+                self.ctx.runner,
+                self.trade_id,
+                10_000 + attempt,
+                self.position,
+                self.long,
+                self.short,
+                OrderPurpose.REPAIR,
+                "v",
+            )
+            if result.hedged:
+                self.ctx.stats.naked_legs_repaired += 1
+                self.ctx.recorder.event(
+                    "naked_leg_repaired",
+                    self.pair_id,
+                    self.trade_id,
+                    residual_base=result.residual_base,
+                )
+                return
+            await asyncio.sleep(REPAIR_PAUSE_S)
+
+    # ---------------------------------------------------------------- support
+
+    def _price_now(self, leg: Leg, side: Side, qty: Decimal) -> float | None:
+        book = self._book(leg.venue)
+        if book is None or book.is_stale(time.perf_counter_ns(), self.ctx.stale_after_ms):
+            return None
+        return book.buy_px(float(qty)) if side is Side.BUY else book.sell_px(float(qty))
+
+    async def _refresh_balance(self, venue: Venue) -> None:
+        try:
+            await self.ctx.balances.refresh(venue)
+        except Exception as exc:
+            log.warning("balance refresh after exit failed on %s: %s", venue, exc)
+
+    async def reserve(self) -> None:
+        """Pre-create the next trade row so an entry never waits for the database."""
+        if self.reserved_trade_id is not None:
+            return
+        self.reserved_trade_id = await self.ctx.recorder.reserve_trade(
+            NewTrade(
+                pair_id=self.pair_id,
+                symbol=self.spec.symbol,
+                long_exchange=self.spec.exchanges[0],
+                short_exchange=self.spec.exchanges[1],
+                target_base=self.spec.volume_base,
+                opened_at=utc_now(),
+                entry_parts=self.spec.entry_parts,
+                exit_parts=self.spec.exit_parts,
+                state=TradeState.PENDING,
+            )
+        )
+
+    def _on_transition(self, src: PairState, dst: PairState, reason: str) -> None:
+        self.ctx.recorder.event(
+            "pair_state", self.pair_id, self.trade_id, src=src.value, dst=dst.value, reason=reason
+        )
+        self.ctx.recorder.submit(lambda repos: repos.pairs.set_state(self.pair_id, dst))
