@@ -116,12 +116,32 @@ class L2Book:
             if asks:
                 _apply_side_text(self._ask_qty, self._ask_px, self._ask_text, asks)
         else:
-            if bids:
-                _apply_side(self._bid_qty, self._bid_px, bids)
-            if asks:
-                _apply_side(self._ask_qty, self._ask_px, asks)
-        if self.max_depth is not None:
-            self._truncate(self.max_depth)
+            # Both sides inline: this is the hot path of every venue stream.
+            qty_by_px = self._bid_qty
+            prices = self._bid_px
+            for lvl in bids:
+                px = float(lvl[0])
+                qty = float(lvl[1])
+                if qty > 0.0:
+                    if px not in qty_by_px:
+                        insort(prices, px)
+                    qty_by_px[px] = qty
+                elif qty_by_px.pop(px, None) is not None:
+                    del prices[bisect_left(prices, px)]
+            qty_by_px = self._ask_qty
+            prices = self._ask_px
+            for lvl in asks:
+                px = float(lvl[0])
+                qty = float(lvl[1])
+                if qty > 0.0:
+                    if px not in qty_by_px:
+                        insort(prices, px)
+                    qty_by_px[px] = qty
+                elif qty_by_px.pop(px, None) is not None:
+                    del prices[bisect_left(prices, px)]
+        depth = self.max_depth
+        if depth is not None and (len(self._bid_px) > depth or len(self._ask_px) > depth):
+            self._truncate(depth)
         self.seq = seq
         self.ts_ms = ts_ms
         self.last_recv_ns = recv_ns
@@ -296,20 +316,6 @@ class L2Book:
                 del self._bid_qty[px]
                 self._bid_text.pop(px, None)
             del bids[:cut]
-
-
-def _apply_side(
-    qty_by_px: dict[float, float], prices: list[float], levels: Sequence[Level]
-) -> None:
-    for lvl in levels:
-        px = float(lvl[0])
-        qty = float(lvl[1])
-        if qty > 0.0:
-            if px not in qty_by_px:
-                insort(prices, px)
-            qty_by_px[px] = qty
-        elif qty_by_px.pop(px, None) is not None:
-            del prices[bisect_left(prices, px)]
 
 
 def _apply_side_text(
