@@ -27,7 +27,7 @@ from arbcore.sim.venues.bybit_errors import sign_hex
 if TYPE_CHECKING:
     from arbcore.sim.venues.bybit import BybitFrontEnd
 
-BOOK_DEPTHS = (1, 50, 200, 500, 1000)
+BOOK_DEPTHS = (1, 50, 200, 1000)  # linear depths on the official v5 page; 500 is gone
 TICKER_PUSH_S = 0.1
 DEPTH1_RESEND_S = 3.0
 TICKER_WS_FIELDS = (
