@@ -38,11 +38,20 @@ class VenueAdapter:
     qty_base: Decimal = Decimal("0.01")  # an order size every venue accepts for `symbol`
     build_config: Callable[[VenueEndpoints], ConnectorConfig] = sim_connector_config
     extra: dict[str, str] = field(default_factory=dict)
+    # test function name -> why it cannot pass yet; run as strict xfail (flags when fixed)
+    known_gaps: dict[str, str] = field(default_factory=dict)
 
 
 ADAPTERS: dict[Venue, VenueAdapter] = {
     Venue.BYBIT: VenueAdapter(Venue.BYBIT),
-    Venue.BITGET: VenueAdapter(Venue.BITGET),
+    Venue.BITGET: VenueAdapter(
+        Venue.BITGET,
+        known_gaps={
+            "test_funding_rate_and_payment_signs": (
+                "bitget simulator serves no GET /api/v2/mix/account/bill (funding payments)"
+            ),
+        },
+    ),
 }
 
 

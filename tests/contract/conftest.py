@@ -16,6 +16,19 @@ from arbcore.market.book import L2Book
 from arbcore.sim.testing import RunningSim, running_sim
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Known gaps of a venue run as strict xfail, so a fix shows up as XPASS (a failure)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or "adapter" not in callspec.params:
+            continue
+        adapter = ADAPTERS[callspec.params["adapter"]]
+        function = getattr(item, "originalname", item.name)
+        reason = adapter.known_gaps.get(function)
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+
+
 @pytest.fixture(params=sorted(ADAPTERS), ids=str)
 def adapter(request: pytest.FixtureRequest) -> VenueAdapter:
     return ADAPTERS[request.param]
