@@ -76,7 +76,8 @@ class BybitClient:
     """Market data and trading for one Bybit account over one HTTP pool and rate limiter.
 
     `config.extra`: `account_type` (UNIFIED | CONTRACT, default UNIFIED), `position_mode`
-    (one_way | hedge, default one_way), `prewarm_connections` (default 2).
+    (one_way | hedge, default one_way), `prewarm_connections` (default 2),
+    `ws_idle_timeout_s` (public stream: reconnect after this long without a frame, default 45).
     """
 
     venue: Venue = Venue.BYBIT
@@ -89,6 +90,7 @@ class BybitClient:
         self.urls = _resolve_urls(config)
         self.account_type = config.extra.get("account_type", C.ACCOUNT_UNIFIED)
         self.position_mode = PositionMode(config.extra.get("position_mode", "one_way"))
+        self.ws_idle_timeout_s = float(config.extra.get("ws_idle_timeout_s", C.IDLE_TIMEOUT_S))
         self.clock = ServerClock()
         self.http = RestSession(
             Venue.BYBIT,
@@ -161,7 +163,11 @@ class BybitClient:
         on_state: BookStateListener | None = None,
     ) -> None:
         if self._books is None:
-            self._books = BybitBookStream(self.urls.ws_public, depth=self.config.book_depth)
+            self._books = BybitBookStream(
+                self.urls.ws_public,
+                depth=self.config.book_depth,
+                idle_timeout_s=self.ws_idle_timeout_s,
+            )
             for listener in self._connection_listeners:
                 self._books.ws.add_listener(listener)
         self._books.add_listeners(on_book, on_state)
@@ -351,7 +357,13 @@ class BybitClient:
         creds = self.config.credentials
         if creds is None:
             raise NotSupported(self.venue, "private stream needs API credentials")
-        private = BybitPrivateStream(self.urls.ws_private, creds.api_key, creds.secret, self.clock)
+        private = BybitPrivateStream(
+            self.urls.ws_private,
+            creds.api_key,
+            creds.secret,
+            self.clock,
+            idle_timeout_s=max(self.ws_idle_timeout_s, 2 * C.PING_INTERVAL_S + 5),
+        )
         private.on_order.append(self._remember_order)
         private.on_fill.append(self._remember_fill)
         for listener in self._connection_listeners:

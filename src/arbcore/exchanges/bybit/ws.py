@@ -72,8 +72,10 @@ class BybitBookStream:
         depth: int = C.BOOK_DEPTH,
         backoff: Backoff | None = None,
         session: aiohttp.ClientSession | None = None,
+        idle_timeout_s: float | None = C.IDLE_TIMEOUT_S,
     ) -> None:
         self.depth = depth
+        self.idle_timeout_s = idle_timeout_s
         self.books: dict[str, L2Book] = {}
         self.gaps = 0
         self.resyncs = 0
@@ -200,7 +202,9 @@ class BybitPrivateStream:
         *,
         backoff: Backoff | None = None,
         session: aiohttp.ClientSession | None = None,
+        idle_timeout_s: float | None = C.IDLE_TIMEOUT_S,
     ) -> None:
+        self.idle_timeout_s = idle_timeout_s
         self.api_key = api_key
         self.secret = secret
         self.clock = clock
