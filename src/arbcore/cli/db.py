@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from alembic.util import CommandError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from arbcore.core.errors import ConfigError
-from arbcore.persistence import migrate
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 T = TypeVar("T")
 
@@ -41,20 +40,32 @@ ConfigOption = Annotated[
 ]
 
 
+def _migrate() -> ModuleType:
+    """Alembic and SQLAlchemy load only when a db command runs (keeps `arbcore` fast)."""
+    from arbcore.persistence import migrate
+
+    return migrate
+
+
 def _url(url: str | None, config_path: Path | None) -> str:
     try:
-        return migrate.resolve_url(url, config_path)
+        return str(_migrate().resolve_url(url, config_path))
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from None
 
 
 def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
 def _run(url: str, work: Coroutine[Any, Any, T]) -> T:
     """Run `work`; a database or connection failure becomes one error line and exit code 1."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         return asyncio.run(work)
     except (SQLAlchemyError, OSError, CommandError) as exc:
@@ -71,8 +82,8 @@ def upgrade(
 ) -> None:
     """Create or migrate the schema up to REV (default: head)."""
     target = _url(url, config)
-    _run(target, migrate.upgrade(target, rev))
-    revision = _run(target, migrate.current(target))
+    _run(target, _migrate().upgrade(target, rev))
+    revision = _run(target, _migrate().current(target))
     typer.echo(f"{_shown(target)}: at revision {revision}")
 
 
@@ -84,8 +95,8 @@ def downgrade(
 ) -> None:
     """Migrate the schema down to REV."""
     target = _url(url, config)
-    _run(target, migrate.downgrade(target, rev))
-    revision = _run(target, migrate.current(target))
+    _run(target, _migrate().downgrade(target, rev))
+    revision = _run(target, _migrate().current(target))
     typer.echo(f"{_shown(target)}: at revision {revision or 'base (empty)'}")
 
 
@@ -93,7 +104,7 @@ def downgrade(
 def current(url: UrlOption = None, config: ConfigOption = None) -> None:
     """Print the schema revision of the database and whether it is the newest."""
     target = _url(url, config)
-    revision = _run(target, migrate.current(target))
-    head = migrate.head_revision()
+    revision = _run(target, _migrate().current(target))
+    head = _migrate().head_revision()
     state = "up to date" if revision == head else f"behind head {head}"
     typer.echo(f"{_shown(target)}: at revision {revision or 'base (empty)'} ({state})")

@@ -11,8 +11,6 @@ from typing import Annotated
 import typer
 
 from arbcore.core.enums import Venue
-from arbcore.demo.session import fresh_sqlite_file
-from arbcore.exchanges.registry import supported_venues
 
 
 def demo(
@@ -32,9 +30,13 @@ def demo(
     ),
 ) -> None:
     """Run the demo: simulator + engine + SQLite, with a live view (or --json)."""
+    from arbcore.exchanges.registry import supported_venues
+
     chosen = [Venue(v.strip()) for v in venues.split(",")] if venues else supported_venues()
     if len(chosen) < 2:
         raise typer.BadParameter("the demo needs at least two venues", param_hint="--venues")
+    from arbcore.demo.session import fresh_sqlite_file
+
     fresh_sqlite_file(db)
     summary = asyncio.run(_run(chosen, seed, duration, db, live=not as_json))
     if as_json:

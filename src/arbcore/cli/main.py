@@ -8,6 +8,8 @@ from arbcore import __version__
 from arbcore.cli.config import config_app
 from arbcore.cli.db import db_app
 from arbcore.cli.demo import demo
+from arbcore.cli.pairs import pairs_app
+from arbcore.cli.run import run
 from arbcore.cli.sim import sim_app
 
 app = typer.Typer(
@@ -20,6 +22,8 @@ app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(sim_app, name="sim")
 app.command(name="demo")(demo)
+app.command(name="run")(run)
+app.add_typer(pairs_app, name="pairs")
 
 
 @app.command()

@@ -45,9 +45,12 @@ class Engine:
         self.runners: dict[int, PairRunner] = {}
         self.refused: dict[int, str] = {}  # pair id -> why it cannot trade
         self.ready = asyncio.Event()
+        self.force_exit = asyncio.Event()  # a second signal: skip close_on_shutdown waits
         self._db: Database | None = None
         self._tg: asyncio.TaskGroup | None = None
         self._loops: list[asyncio.Task[None]] = []
+        self._subscribed: set[tuple[Venue, str]] = set()
+        self._private: set[Venue] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -70,6 +73,7 @@ class Engine:
                 self._loop(self.books.sweep_forever())
                 self._loop(self._monitor())
                 self._loop(self._refresh_balances())
+                self._loop(self._sync_pairs(repos))
                 for runner in self.runners.values():
                     if runner.spec.enabled:
                         runner.machine.start()
@@ -169,24 +173,54 @@ class Engine:
     async def _prepare_pairs(
         self, records: list[PairRecord], ctx: RunnerContext, repos: Repositories
     ) -> None:
+        self._ctx = ctx
         for record in records:
-            problems = self.validate(record.spec)
-            if problems:
-                why = "; ".join(problems)
-                self.refused[record.id] = why
-                self.recorder.event("pair_refused", record.id, None, reason=why)
-                log.error("pair %s (%s) cannot trade: %s", record.id, record.spec.symbol, why)
-                continue
-            runner = PairRunner(record, ctx)
-            self.runners[record.id] = runner
-            self.books.listen(record.spec.symbol, runner.on_book)
-            for venue in runner.venues:
-                await ensure_leverage(
-                    repos.leverage, self.clients[venue], record.spec.symbol,
-                    record.spec.leverage, record.spec.margin_mode,
-                )  # fmt: skip
-            await runner.reserve()
+            await self._add_runner(record, repos)
         await self.balances.refresh_all()
+
+    async def _add_runner(self, record: PairRecord, repos: Repositories) -> PairRunner | None:
+        problems = self.validate(record.spec)
+        if problems:
+            why = "; ".join(problems)
+            self.refused[record.id] = why
+            self.recorder.event("pair_refused", record.id, None, reason=why)
+            log.error("pair %s (%s) cannot trade: %s", record.id, record.spec.symbol, why)
+            return None
+        runner = PairRunner(record, self._ctx)
+        for venue in runner.venues:
+            await ensure_leverage(
+                repos.leverage, self.clients[venue], record.spec.symbol,
+                record.spec.leverage, record.spec.margin_mode,
+            )  # fmt: skip
+        await runner.reserve()
+        self.runners[record.id] = runner
+        self.books.listen(record.spec.symbol, runner.on_book)
+        return runner
+
+    async def _sync_pairs(self, repos: Repositories, interval_s: float = 2.0) -> None:
+        """Pick up Pairs added, enabled, paused or removed in the database (CLI, API)."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                stored = {r.id: r for r in await repos.pairs.find(include_deleted=True)}
+            except Exception:
+                log.exception("pair sync: reading pairs failed")
+                continue
+            for pair_id, record in stored.items():
+                runner = self.runners.get(pair_id)
+                wanted = record.spec.enabled and record.deleted_at is None
+                if runner is None:
+                    if wanted and pair_id not in self.refused:
+                        await self._subscribe([record])
+                        runner = await self._add_runner(record, repos)
+                        if runner is not None:
+                            runner.machine.start()
+                    continue
+                runner.spec = record.spec
+                if wanted and runner.machine.paused and runner.machine.state is not PairState.ERROR:
+                    runner.machine.start()
+                elif not wanted and not runner.machine.paused:
+                    runner.machine.pause()
 
     def validate(self, spec: PairSpec) -> list[str]:
         """Problems that keep a Pair from trading, each naming the exchange and the limit."""
@@ -203,16 +237,25 @@ class Engine:
         return [str(p) for p in validate_pair(spec, instruments, prices or None)]
 
     async def _subscribe(self, records: list[PairRecord]) -> None:
+        """Book streams for the Pairs' symbols (once per venue and symbol); private streams."""
         symbols: dict[Venue, set[str]] = {}
         for record in records:
             for venue in record.spec.exchanges:
-                if venue in self.clients and record.spec.symbol in self.instruments[venue]:
+                key = (venue, record.spec.symbol)
+                if (
+                    venue in self.clients
+                    and key[1] in self.instruments[venue]
+                    and key not in self._subscribed
+                ):
                     symbols.setdefault(venue, set()).add(record.spec.symbol)
+                    self._subscribed.add(key)
+        for venue, wanted in symbols.items():
+            await self.clients[venue].subscribe_books(
+                sorted(wanted), self.books.on_book, self.books.on_state
+            )
         for venue, client in self.clients.items():
-            wanted = sorted(symbols.get(venue, ()))
-            if wanted:
-                await client.subscribe_books(wanted, self.books.on_book, self.books.on_state)
-            if self.settings.exchanges[venue].trade:
+            if self.settings.exchanges[venue].trade and venue not in self._private:
+                self._private.add(venue)
                 await client.subscribe_private(self.tracker.on_order)
 
     async def _await_books(self, records: list[PairRecord], timeout_s: float = 5.0) -> None:

@@ -65,10 +65,13 @@ def validate_pair(
     if problems or not known:
         return problems
     step = shared_base_step(known)
-    for parts_name, parts in (("entry_parts", spec.entry_parts), ("exit_parts", spec.exit_parts)):
+    checks = [("entry_parts", spec.entry_parts)]
+    if spec.exit_parts != spec.entry_parts:
+        checks.append(("exit_parts", spec.exit_parts))
+    for parts_name, parts in checks:
         part = part_quantity(spec.volume_base, parts, step)
         for inst in known:
-            problems.extend(_check_part(inst, part, parts_name, spec, reference_price))
+            problems.extend(_check_part(inst, part, step, parts_name, spec, reference_price))
     for inst in known:
         if Decimal(spec.leverage) > inst.max_leverage:
             problems.append(
@@ -84,12 +87,16 @@ def validate_pair(
 def _check_part(
     inst: Instrument,
     part_base: Decimal,
+    step: Decimal,
     parts_name: str,
     spec: PairSpec,
     reference_price: Mapping[Venue, float] | None,
 ) -> list[LimitViolation]:
     out: list[LimitViolation] = []
-    per = f"one part ({parts_name}={getattr(spec, parts_name)}) is {fmt(part_base)} {inst.base}"
+    parts = getattr(spec, parts_name)
+    per = f"one part ({parts_name}={parts}) is {fmt(part_base)} {inst.base}"
+    if part_base != spec.volume_base / parts:
+        per += f" (volume {fmt(spec.volume_base)} / {parts} on the common step {fmt(step)})"
     if part_base < inst.min_qty_base:
         out.append(
             LimitViolation(
