@@ -144,3 +144,23 @@ async def test_u_equal_one_resets_the_book() -> None:
     assert book.seq == 1 and book.best_bid() == (95.0, 4.0) and book.best_ask() == (96.0, 1.0)
     assert len(book.depth_bids(10)) == 1
     await stream.close()
+
+
+async def test_resync_without_snapshot_escalates_to_reconnect() -> None:
+    stream = BybitBookStream("ws://127.0.0.1:1/unused")
+    stream.resync_timeout_s = 0.01
+    await stream.subscribe(["BTCUSDT"])
+    reasons: list[str] = []
+    stream.ws.force_reconnect = reasons.append  # type: ignore[method-assign,assignment]
+    stream.ws._connected.set()  # pretend the socket is up; no server will answer the resubscribe
+    stream.on_frame(_frame("snapshot", 10, [["100", "1"]], [["101", "2"]]), 1)
+    stream.on_frame(_frame("delta", 12, [["99", "1"]], []), 2)
+    await asyncio.sleep(0.05)
+    assert len(reasons) == 1 and "no snapshot" in reasons[0]
+    stream.on_frame(_frame("snapshot", 30, [["100", "1"]], [["101", "2"]]), 3)
+    stream.on_frame(_frame("delta", 32, [["99", "1"]], []), 4)
+    stream.on_frame(_frame("snapshot", 40, [["100", "1"]], [["101", "2"]]), 5)
+    await asyncio.sleep(0.05)
+    assert len(reasons) == 1  # the second gap was healed by a snapshot in time
+    stream.ws._connected.clear()
+    await stream.close()

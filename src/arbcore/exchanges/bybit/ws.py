@@ -43,6 +43,7 @@ _WALLETS = msgspec.json.Decoder(list[S.WalletAccount])
 _PING = '{"req_id":"ping","op":"ping"}'
 _ARGS_PER_FRAME = 10
 AUTH_TIMEOUT_S = 5.0
+RESYNC_TIMEOUT_S = 5.0  # a resubscribe that brings no snapshot escalates to a reconnect
 
 
 def _op_frames(op: str, topics: Sequence[str]) -> list[str]:
@@ -76,6 +77,7 @@ class BybitBookStream:
     ) -> None:
         self.depth = depth
         self.idle_timeout_s = idle_timeout_s
+        self.resync_timeout_s = RESYNC_TIMEOUT_S
         self.books: dict[str, L2Book] = {}
         self.gaps = 0
         self.resyncs = 0
@@ -170,11 +172,18 @@ class BybitBookStream:
     def _resync(self, symbol: str, reason: str) -> None:
         self.resyncs += 1
         self._go_stale(symbol, reason)
-        task = asyncio.get_running_loop().create_task(
-            self.ws.resubscribe([C.book_topic(symbol, self.depth)])
-        )
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(self.ws.resubscribe([C.book_topic(symbol, self.depth)]))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        loop.call_later(self.resync_timeout_s, self._check_resynced, symbol, self.resyncs)
+
+    def _check_resynced(self, symbol: str, resync_number: int) -> None:
+        """No snapshot since the resubscribe: replace the socket (full resubscribe)."""
+        if resync_number != self.resyncs or symbol not in self._awaiting_snapshot:
+            return
+        if self.ws.connected:
+            self.ws.force_reconnect(f"{symbol}: no snapshot {self.resync_timeout_s} s after resync")
 
     def _notify_state(self, symbol: str, stale: bool, reason: str) -> None:
         for listener in self._state_listeners:

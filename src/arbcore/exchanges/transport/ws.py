@@ -146,6 +146,7 @@ class WsSession:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._connected = asyncio.Event()
+        self._closers: set[asyncio.Task[bool]] = set()
 
     def add_listener(self, listener: ConnectionListener) -> None:
         self._listeners.append(listener)
@@ -213,7 +214,9 @@ class WsSession:
         self.last_error = reason
         ws = self._ws
         if ws is not None and not ws.closed:
-            asyncio.get_running_loop().create_task(ws.close())
+            task = asyncio.get_running_loop().create_task(ws.close())
+            self._closers.add(task)
+            task.add_done_callback(self._closers.discard)
 
     def _set_state(self, state: ConnectionState) -> None:
         if state is self.state:
