@@ -127,3 +127,19 @@ def test_replay_rejects_malformed_lines(tmp_path: Path) -> None:
     path.write_text('{"ts_ms": 1, "venue": "bybit", "symbol": "BTCUSDT", "type": "nope"}\n')
     with pytest.raises(ValueError, match=r"bad\.jsonl:1"):
         list(read_replay(path))
+
+
+def test_incremental_reshaping_matches_the_full_grid_even_after_fills() -> None:
+    book, shaper = _shaped_book(depth=40)
+    rng = random.Random(9)
+    mid = 65000.0
+    for i in range(400):
+        mid *= 1 + rng.gauss(0, 0.0003)
+        if i % 37 == 0 and book.asks:  # a fill eats the best ask level
+            best = min(book.asks)
+            book.apply([], [(best, 0)], i)
+        shaper.refresh(mid, i)
+        bid_grid, ask_grid, best_bid, best_ask = shaper._grid(mid)
+        assert set(book.bids) == {*bid_grid, best_bid}
+        assert set(book.asks) == {*ask_grid, best_ask}
+        assert all(q > 0 for q in (*book.bids.values(), *book.asks.values()))

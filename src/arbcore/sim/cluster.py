@@ -107,16 +107,20 @@ class SimCluster:
         now = self.clock.now_ms()
         for venue, symbol, shaper in self._shapers:
             shaper.refresh(self.model.mid(venue, symbol), now)
+        refresh_rates = self.model.steps % max(1, int(self.config.updates_per_s)) == 1
         for venue, exchange in self.exchanges.items():
             for symbol in exchange.books:
-                if any(o.is_open and o.symbol == symbol for o in exchange.orders.values()):
+                if exchange.has_open_orders(symbol):
                     exchange.match_resting(symbol)
-                premium = Decimal(repr(self.model.offset(venue, symbol)))
-                rate = (Decimal("0.0001") + premium / 10).quantize(FUNDING_RATE_STEP)
-                exchange.funding_rates[symbol] = max(
-                    Decimal("-0.0075"), min(Decimal("0.0075"), rate)
-                )
+                if refresh_rates:
+                    exchange.funding_rates[symbol] = self._funding_rate(venue, symbol)
             exchange.run_funding_if_due(now)
+
+    def _funding_rate(self, venue: Venue, symbol: str) -> Decimal:
+        """Base 0.01 % plus a tenth of the venue's premium over fair price, capped at 0.75 %."""
+        premium = Decimal(repr(self.model.offset(venue, symbol)))
+        rate = (Decimal("0.0001") + premium / 10).quantize(FUNDING_RATE_STEP)
+        return max(Decimal("-0.0075"), min(Decimal("0.0075"), rate))
 
     async def _drive(self) -> None:
         interval_s = 1.0 / self.config.updates_per_s

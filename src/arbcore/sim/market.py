@@ -246,15 +246,20 @@ class BookShaper:
         self.book = book
         self.config = config
         self.rng = rng
+        inst = book.instrument
+        self._tick = float(inst.tick_size)
+        self._unit_base = float(inst.qty_step * inst.contract_size)
+        self._last_bids: tuple[range, int] | None = None
+        self._last_asks: tuple[range, int] | None = None
 
     def _size_steps(self, price: float) -> int:
-        inst = self.book.instrument
         notional = self.config.level_notional_usdt * self.rng.lognormvariate(0.0, 0.6)
-        unit_base = float(inst.qty_step * inst.contract_size)
-        return max(1, int(notional / price / unit_base))
+        return max(1, int(notional / price / self._unit_base))
 
-    def _grid(self, mid: float) -> tuple[list[int], list[int]]:
-        tick = float(self.book.instrument.tick_size)
+    def _grid(self, mid: float) -> tuple[range, range, int, int]:
+        """Level ticks per side: the best level, then every `gap`-th tick (an arithmetic grid,
+        anchored to absolute ticks so a small move only changes the edges)."""
+        tick = self._tick
         depth = self.config.book_depth
         gap = max(1, round(mid * self.config.level_gap_bps / 1e4 / tick))
         best_bid = math.floor(mid / tick)
@@ -262,25 +267,63 @@ class BookShaper:
             best_bid -= 1
         best_ask = best_bid + 1
         first_bid = (best_bid - 1) // gap * gap
-        bids = [best_bid] + [first_bid - k * gap for k in range(depth - 1)]
         first_ask = -((-(best_ask + 1)) // gap) * gap
-        asks = [best_ask] + [first_ask + k * gap for k in range(depth - 1)]
-        return [t for t in bids if t > 0], asks
+        bids = range(first_bid, max(0, first_bid - (depth - 1) * gap), -gap)
+        asks = range(first_ask, first_ask + (depth - 1) * gap, gap)
+        return bids, asks, best_bid, best_ask
 
     def refresh(self, mid: float, ts_ms: int) -> BookUpdate:
         """Move the book to `mid`: new edge levels, dropped stale levels, a few re-sized ones."""
-        tick = float(self.book.instrument.tick_size)
-        bid_ticks, ask_ticks = self._grid(mid)
-        changes: list[list[Level]] = []
-        for side, ticks, desc in (
-            (self.book.bids, bid_ticks, True),
-            (self.book.asks, ask_ticks, False),
-        ):
-            wanted = set(ticks)
-            delta = {t: 0 for t in side if t not in wanted}
-            delta.update((t, self._size_steps(t * tick)) for t in ticks if t not in side)
-            for _ in range(min(self.config.churn_levels, len(ticks))):
-                t = ticks[min(len(ticks) - 1, int(self.rng.expovariate(0.1)))]
-                delta[t] = self._size_steps(t * tick)
-            changes.append(sorted(delta.items(), reverse=desc))
-        return self.book.apply(changes[0], changes[1], ts_ms)
+        bid_grid, ask_grid, best_bid, best_ask = self._grid(mid)
+        bids = self._side_delta(self.book.bids, bid_grid, best_bid, self._last_bids)
+        asks = self._side_delta(self.book.asks, ask_grid, best_ask, self._last_asks)
+        self._last_bids = (bid_grid, best_bid)
+        self._last_asks = (ask_grid, best_ask)
+        return self.book.apply(sorted(bids.items(), reverse=True), sorted(asks.items()), ts_ms)
+
+    def _side_delta(
+        self, side: dict[int, int], grid: range, best: int, last: tuple[range, int] | None
+    ) -> dict[int, int]:
+        """Level changes of one side. Grids are arithmetic, so a shift only touches the
+        edges; after fills (levels missing) or a new gap the sets are compared in full."""
+        tick = self._tick
+        expected = len(grid) + (best > 0 and best not in grid)
+        delta: dict[int, int] = {}
+        if last is None or last[0].step != grid.step or len(side) != _grid_size(*last):
+            wanted = set(grid)
+            if best > 0:
+                wanted.add(best)
+            delta = dict.fromkeys(side.keys() - wanted, 0)
+            delta.update((t, self._size_steps(t * tick)) for t in wanted - side.keys())
+        else:
+            old_grid, old_best = last
+            for t in _outside(old_grid, grid):
+                delta[t] = 0
+            if old_best not in grid and old_best != best:
+                delta[old_best] = 0
+            for t in _outside(grid, old_grid):
+                if t not in side or delta.get(t) == 0:
+                    delta[t] = self._size_steps(t * tick)
+            if best > 0 and (best not in side or delta.get(best) == 0):
+                delta[best] = self._size_steps(best * tick)
+        for _ in range(min(self.config.churn_levels, expected)):
+            index = int(self.rng.expovariate(0.1))
+            t = best if index == 0 or best <= 0 else grid[min(len(grid) - 1, index - 1)]
+            delta[t] = self._size_steps(t * tick)
+        return delta
+
+
+def _grid_size(grid: range, best: int) -> int:
+    return len(grid) + (best > 0 and best not in grid)
+
+
+def _outside(levels: range, other: range) -> list[int]:
+    """Elements of `levels` not in `other`; O(changed) for aligned grids of the same step."""
+    offset = other.start - levels.start
+    if levels.step != other.step or offset % levels.step:
+        return [t for t in levels if t not in other]
+    shift = offset // levels.step
+    low, high = max(0, shift), min(len(levels), shift + len(other))
+    if low >= high:
+        return list(levels)
+    return [*levels[:low], *levels[high:]]

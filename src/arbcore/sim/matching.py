@@ -77,6 +77,7 @@ class SimExchange:
         self.accounts: dict[str, Account] = {}
         self.orders: dict[str, SimOrder] = {}
         self.fills: list[SimFill] = []
+        self._open_orders: dict[str, dict[str, SimOrder]] = {s: {} for s in self.instruments}
         self.funding_rates: dict[str, Decimal] = dict.fromkeys(self.instruments, Decimal("0.0001"))
         self.funding_interval_ms = funding_interval_ms
         self.funding_history: dict[str, list[tuple[int, Decimal]]] = {
@@ -452,6 +453,10 @@ class SimExchange:
     ) -> None:  # fmt: skip
         order.status = status
         order.reject_reason = reason
+        if status.is_final:
+            self._open_orders[order.symbol].pop(order.order_id, None)
+        else:
+            self._open_orders[order.symbol][order.order_id] = order
         order.updated_ms = self.clock.now_ms()
         order.seq = self._next_seq()
         if status is OrderStatus.CANCELLED and not order.cancel_reason:
@@ -484,6 +489,9 @@ class SimExchange:
         self._finish(self.accounts[account_id], order, OrderStatus.CANCELLED)
         return order
 
+    def has_open_orders(self, symbol: str) -> bool:
+        return bool(self._open_orders[symbol])
+
     def cancel_all(self, account_id: str, symbol: str | None = None) -> list[SimOrder]:
         cancelled = []
         for order in self.account_orders(account_id, symbol, open_only=True):
@@ -496,7 +504,7 @@ class SimExchange:
         book = self.books[symbol]
         bid, ask = book.best_bid(), book.best_ask()
         inst = self.instruments[symbol]
-        for order in [o for o in self.orders.values() if o.symbol == symbol and o.is_open]:
+        for order in list(self._open_orders[symbol].values()):
             assert order.price is not None
             ticks = book.ticks_of(order.price)
             crossed = (order.side is Side.BUY and ask is not None and ask <= ticks) or (
