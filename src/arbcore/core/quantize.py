@@ -20,32 +20,33 @@ def to_decimal(value: Decimal | float | int | str) -> Decimal:
     return Decimal(value)
 
 
-def _steps(value: Decimal, step: Decimal) -> Fraction:
+def _check_step(step: Decimal) -> None:
     if step <= 0:
         raise ValueError(f"step must be positive, got {step}")
-    return Fraction(value) / Fraction(step)
 
 
 def floor_steps(value: Decimal, step: Decimal) -> int:
-    """Whole steps that fit in value (toward minus infinity)."""
-    frac = _steps(value, step)
-    return frac.numerator // frac.denominator
+    """Whole steps that fit in value (toward minus infinity). Exact: Decimal's
+    integer division and remainder are exact whatever the context precision allows."""
+    _check_step(step)
+    whole, rest = divmod(value, step)  # whole truncates toward zero
+    n = int(whole)
+    return n - 1 if rest and value < 0 else n
 
 
 def ceil_steps(value: Decimal, step: Decimal) -> int:
-    frac = _steps(value, step)
-    return -((-frac.numerator) // frac.denominator)
+    _check_step(step)
+    whole, rest = divmod(value, step)
+    n = int(whole)
+    return n + 1 if rest and value > 0 else n
 
 
 def round_steps(value: Decimal, step: Decimal) -> int:
     """Nearest whole number of steps, half away from zero."""
-    frac = _steps(value, step)
-    sign = -1 if frac < 0 else 1
-    mag = abs(frac)
-    whole = mag.numerator // mag.denominator
-    if mag - whole >= Fraction(1, 2):
-        whole += 1
-    return sign * whole
+    _check_step(step)
+    whole, rest = divmod(abs(value), step)
+    n = int(whole) + (1 if 2 * rest >= step else 0)
+    return -n if value < 0 else n
 
 
 def from_steps(n: int, step: Decimal) -> Decimal:
@@ -62,7 +63,8 @@ def ceil_to_step(value: Decimal, step: Decimal) -> Decimal:
 
 
 def is_multiple(value: Decimal, step: Decimal) -> bool:
-    return _steps(value, step).denominator == 1
+    _check_step(step)
+    return value % step == 0
 
 
 def price_to_tick(price: Decimal | float, tick: Decimal, side: Side) -> Decimal:
