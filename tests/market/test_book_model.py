@@ -112,15 +112,21 @@ def test_book_matches_reference(
     max_depth: int | None,
 ) -> None:
     book = L2Book(Venue.BYBIT, "BTCUSDT", max_depth=max_depth, keep_text=True)
+    plain = L2Book(Venue.BYBIT, "BTCUSDT", max_depth=max_depth)
     ref = ReferenceBook(max_depth)
     book.apply_snapshot(snap_bids, snap_asks, seq=1, ts_ms=1, recv_ns=1)
+    plain.apply_snapshot(snap_bids, snap_asks, seq=1, ts_ms=1, recv_ns=1)
     ref.snapshot(snap_bids, snap_asks)
     assert_same(book, ref, qtys)
     for seq, (bids, asks) in enumerate(ops, start=2):
         book.apply_delta(bids, asks, seq=seq, ts_ms=seq, recv_ns=seq)
+        plain.apply_delta(bids, asks, seq=seq, ts_ms=seq, recv_ns=seq)
         ref.delta(bids, asks)
         assert_same(book, ref, qtys)
         assert book.seq == seq
+        assert plain.depth_bids(1000) == book.depth_bids(1000)
+        assert plain.depth_asks(1000) == book.depth_asks(1000)
+        assert plain.buy_px(qtys[0]) == book.buy_px(qtys[0])
 
 
 @settings(max_examples=200, deadline=None)
