@@ -122,6 +122,12 @@ async def test_subscribe_errors_tickers_and_depth_one(
         assert_same_shape({**delta, "data": {}}, {**recorded, "data": {}}, strict=True)
         assert set(recorded["data"]) <= set(ticker["data"])  # the snapshot has every field
         assert set(delta["data"]) <= set(ticker["data"])  # a delta only carries changes
+        await ws.send_json({"op": "subscribe", "args": ["orderbook.50.ETHUSDT", "tickers.BTCUSDT"]})
+        again = await recv_until(ws, "op", "subscribe")
+        assert again["success"] is False
+        assert again["ret_msg"] == "error:already subscribed,topic:tickers.BTCUSDT"
+        with pytest.raises(TimeoutError):  # the refused batch subscribed nothing
+            await recv_until(ws, "topic", "orderbook.50.ETHUSDT", timeout_s=1.0)
 
 
 async def test_server_restart_resends_snapshot_with_u_1(

@@ -164,6 +164,17 @@ class BybitWs:
         session.account_id = account_id
         self._ack(session, msg, "auth", True, "")
 
+    def _reject_duplicates(
+        self, session: WsSession, msg: dict[str, Any], op: str, topics: list[str]
+    ) -> bool:
+        """Bybit refuses a whole subscribe batch when any topic is already subscribed."""
+        if op != "subscribe":
+            return False
+        again = [t for t in topics if t in session.topics]
+        if again:
+            self._ack(session, msg, op, False, f"error:already subscribed,topic:{again[0]}")
+        return bool(again)
+
     def _private_sub(
         self, session: WsSession, msg: dict[str, Any], op: str, topics: list[str]
     ) -> None:
@@ -173,6 +184,8 @@ class BybitWs:
         bad = [t for t in topics if t not in PRIVATE_TOPICS]
         if bad:
             self._ack(session, msg, op, False, f"error:handler not found,topic:{bad[0]}")
+            return
+        if self._reject_duplicates(session, msg, op, topics):
             return
         if op == "subscribe":
             session.topics.update(topics)
@@ -186,6 +199,8 @@ class BybitWs:
         bad = [t for t in topics if not self._valid_public(t)]
         if bad:
             self._ack(session, msg, op, False, f"error:handler not found,topic:{bad[0]}")
+            return
+        if self._reject_duplicates(session, msg, op, topics):
             return
         self._ack(session, msg, op, True, "")
         for topic in topics:
