@@ -6,8 +6,20 @@ import re
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from arbcore.core.client_ids import client_order_id, numeric_client_order_id
+from arbcore.core.client_ids import (
+    MAX_ATTEMPT,
+    MAX_NUMERIC_TRADE_ID,
+    MAX_PART,
+    ROLES,
+    ClientIdParts,
+    client_order_id,
+    from_numeric_client_id,
+    numeric_client_order_id,
+    parse_client_order_id,
+)
 from arbcore.core.enums import OrderStatus, Side, Venue
 from arbcore.core.errors import (
     ExchangeError,
@@ -59,27 +71,49 @@ def test_shared_step_of_two_venues() -> None:
     assert shared_base_step([_okx_btc(), _bybit_btc()]) == Decimal("0.001")
 
 
-def test_client_ids_are_deterministic_and_distinct() -> None:
+def test_client_ids_are_deterministic_distinct_and_parseable() -> None:
     a = client_order_id(42, "L", 1, 0)
     assert a == client_order_id(42, "L", 1, 0)
     ids = {
         client_order_id(t, leg, p, att, role=r)
-        for t in range(20)
+        for t in range(1, 21)
         for leg in ("L", "S")
         for p in range(3)
         for att in range(3)
         for r in ("e", "x", "r")
     }
     assert len(ids) == 20 * 2 * 3 * 3 * 3
-    assert all(re.fullmatch(r"ac[0-9a-z]{1,22}", i) for i in ids)
+    assert all(re.fullmatch(r"ac[0-9a-z]+[LS][0-9a-z]{5}[a-z]", i) for i in ids)
     with pytest.raises(ValueError, match="leg"):
         client_order_id(1, "X", 1, 0)
+    with pytest.raises(ValueError, match="out of range"):
+        client_order_id(0, "L", 1, 0)
 
 
-def test_numeric_client_id_positive_int63() -> None:
-    n = numeric_client_order_id(client_order_id(7, "S", 2, 1))
-    assert 0 < n < 2**63
-    assert n == numeric_client_order_id(client_order_id(7, "S", 2, 1))
+@given(
+    st.one_of(st.integers(1, 20_000_000), st.integers(1, 36**7 - 1)),
+    st.sampled_from(["L", "S"]),
+    st.integers(0, MAX_PART),
+    st.integers(0, MAX_ATTEMPT),
+    st.sampled_from(sorted(ROLES)),
+)
+def test_client_id_round_trips(trade: int, leg: str, part: int, attempt: int, role: str) -> None:
+    cid = client_order_id(trade, leg, part, attempt, role=role)
+    assert len(cid) <= 16
+    assert parse_client_order_id(cid) == ClientIdParts(trade, leg, part, attempt, role)
+    if trade < MAX_NUMERIC_TRADE_ID:
+        numeric = numeric_client_order_id(cid)
+        assert 0 < numeric < 2**63
+        assert from_numeric_client_id(numeric) == cid
+    else:
+        with pytest.raises(ValueError, match="too large"):
+            numeric_client_order_id(cid)
+
+
+def test_foreign_ids_are_not_parsed() -> None:
+    assert parse_client_order_id("manual-order-1") is None
+    assert parse_client_order_id("acZZL01000e") is None
+    assert parse_client_order_id("ac1L01000q") is None
 
 
 def test_error_hierarchy() -> None:

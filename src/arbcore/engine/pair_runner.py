@@ -458,12 +458,13 @@ class PairRunner:
             result = await balance_legs(
                 self.ctx.runner,
                 self.trade_id,
-                10_000 + attempt,
+                0,
                 self.position,
                 self.long,
                 self.short,
                 OrderPurpose.REPAIR,
                 "v",
+                round_no=attempt,
             )
             if result.hedged:
                 self.ctx.stats.naked_legs_repaired += 1

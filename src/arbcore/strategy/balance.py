@@ -13,6 +13,7 @@ from arbcore.strategy.legs import Leg, LegOutcome, LegRunner
 from arbcore.strategy.position import ArbPosition
 
 ZERO = Decimal(0)
+ATTEMPTS_PER_ROUND = 8  # reduce-only tries of one balancing round (1 + retries, with room)
 
 
 @dataclass(slots=True)
@@ -39,6 +40,7 @@ async def balance_legs(
     short: Leg,
     purpose: OrderPurpose,
     role: str,
+    round_no: int = 0,
 ) -> BalanceResult:
     """Reduce the larger leg down to the smaller one, to within one of its steps.
 
@@ -61,7 +63,9 @@ async def balance_legs(
         leg,
         side,
         qty,
-        lambda attempt: client_order_id(trade_id, tag, part, attempt, role=role),
+        lambda attempt: client_order_id(
+            trade_id, tag, part, round_no * ATTEMPTS_PER_ROUND + attempt, role=role
+        ),
     )
     for outcome in outcomes:
         record_fill(position, leg, outcome)

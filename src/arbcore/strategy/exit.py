@@ -67,11 +67,12 @@ async def exit_part(runner: LegRunner, plan: ExitPlan, position: ArbPosition) ->
     balance = await balance_legs(
         runner,
         plan.trade_id,
-        plan.part * 100 + plan.attempt,
+        plan.part,
         position,
         plan.long,
         plan.short,
         OrderPurpose.BALANCE,
         "b",
+        round_no=plan.attempt,
     )
     return PartOutcome(long_out, short_out, balance)
