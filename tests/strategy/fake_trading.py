@@ -84,6 +84,9 @@ class FakeTrading:
             raise OrderNotFound(self.venue, f"no order {client_id}")
         return self.orders[client_id]
 
+    async def fetch_orders(self, symbol: str, since_ms: int) -> list[OrderResult]:
+        return [o for o in self.orders.values() if o.symbol == symbol]
+
     async def cancel_order(self, symbol: str, client_id: str) -> OrderResult:
         return await self.fetch_order(symbol, client_id)
 

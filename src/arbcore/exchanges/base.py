@@ -144,6 +144,12 @@ class Trading(Protocol):
         """Look an order up by client id; raises OrderNotFound if the exchange has none."""
         ...
 
+    async def fetch_orders(self, symbol: str, since_ms: int) -> list[OrderResult]:
+        """Every order of `symbol` created at or after `since_ms`, open and closed (history
+        endpoints, paginated), with filled quantity, average price and fee. Restart
+        reconciliation uses it to find orders a crash kept out of the database."""
+        ...
+
     async def fetch_positions(self, symbols: list[str] | None = None) -> list[Position]: ...
 
     async def fetch_balance(self) -> Balance:
