@@ -332,3 +332,40 @@ def ticker_json(exchange: SimExchange, symbol: str) -> dict[str, str]:
         "bid1Size": book.qty_text(bids[0][1]) if bids else "",
         "basis": "",
     }
+
+
+def account_info_json(isolated: bool, now_ms: int) -> dict[str, Any]:
+    """/v5/account/info of a unified (UTA) account."""
+    return {
+        "marginMode": "ISOLATED_MARGIN" if isolated else "REGULAR_MARGIN",
+        "updatedTime": str(now_ms),
+        "unifiedMarginStatus": 5,
+        "dcpStatus": "OFF",
+        "timeWindow": 10,
+        "smpGroup": 0,
+        "isMasterTrader": False,
+        "spotHedgingStatus": "OFF",
+    }
+
+
+def api_key_info_json(api_key: str) -> dict[str, Any]:
+    """/v5/user/query-api (ccxt reads `unified`/`uta` from it to pick the account type)."""
+    return {
+        "id": "1", "note": "arbcore sim", "apiKey": api_key, "readOnly": 0, "secret": "",
+        "permissions": {"ContractTrade": ["Order", "Position"], "Wallet": ["AccountTransfer"]},
+        "ips": ["*"], "type": 1, "deadlineDay": 90, "expiredAt": "", "createdAt": "",
+        "unified": 0, "uta": 1, "userID": 1, "inviterID": 0, "vipLevel": "No VIP",
+        "mktMakerLevel": "0", "affiliateID": 0, "rsaPublicKey": "", "isMaster": True,
+    }  # fmt: skip
+
+
+def coin_info_json(coins: list[str]) -> dict[str, Any]:
+    """/v5/asset/coin/query-info (ccxt's fetch_currencies) with one chain per coin."""
+    rows = [
+        {"name": coin, "coin": coin, "remainAmount": "1000000", "chains": [{
+            "chainType": coin, "confirmation": "1", "withdrawFee": "0", "depositMin": "0",
+            "withdrawMin": "0", "chain": coin, "chainDeposit": "1", "chainWithdraw": "1",
+            "minAccuracy": "8", "withdrawPercentageFee": "0", "contractAddress": ""}]}
+        for coin in coins
+    ]  # fmt: skip
+    return {"rows": rows}

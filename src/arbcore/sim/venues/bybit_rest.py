@@ -392,34 +392,11 @@ class BybitRest:
     def account_info(self, account_id: str, params: Params) -> Any:
         modes = self.exchange.account(account_id).margin_mode.values()
         isolated = any(m is MarginMode.ISOLATED for m in modes)
-        return {
-            "marginMode": "ISOLATED_MARGIN" if isolated else "REGULAR_MARGIN",
-            "updatedTime": str(self._now_ms()),
-            "unifiedMarginStatus": 5,
-            "dcpStatus": "OFF",
-            "timeWindow": 10,
-            "smpGroup": 0,
-            "isMasterTrader": False,
-            "spotHedgingStatus": "OFF",
-        }
+        return enc.account_info_json(isolated, self._now_ms())
 
     def query_api(self, account_id: str, params: Params) -> Any:
-        return {
-            "id": "1", "note": "arbcore sim", "apiKey": self.front.ctx.credentials.api_key,
-            "readOnly": 0, "secret": "", "permissions": {"ContractTrade": ["Order", "Position"],
-            "Wallet": ["AccountTransfer"]}, "ips": ["*"], "type": 1, "deadlineDay": 90,
-            "expiredAt": "", "createdAt": "", "unified": 0, "uta": 1, "userID": 1,
-            "inviterID": 0, "vipLevel": "No VIP", "mktMakerLevel": "0", "affiliateID": 0,
-            "rsaPublicKey": "", "isMaster": True,
-        }  # fmt: skip
+        return enc.api_key_info_json(self.front.ctx.credentials.api_key)
 
     def coin_info(self, account_id: str, params: Params) -> Any:
-        coins = ["USDT", *sorted({i.base for i in self.exchange.instruments.values()})]
-        rows = [
-            {"name": coin, "coin": coin, "remainAmount": "1000000", "chains": [{
-                "chainType": coin, "confirmation": "1", "withdrawFee": "0", "depositMin": "0",
-                "withdrawMin": "0", "chain": coin, "chainDeposit": "1", "chainWithdraw": "1",
-                "minAccuracy": "8", "withdrawPercentageFee": "0", "contractAddress": ""}]}
-            for coin in coins
-        ]  # fmt: skip
-        return {"rows": rows}
+        bases = sorted({i.base for i in self.exchange.instruments.values()})
+        return enc.coin_info_json(["USDT", *bases])
