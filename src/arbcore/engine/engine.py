@@ -14,6 +14,13 @@ from arbcore.core.records import CloseReason, PairRecord
 from arbcore.engine.pair_runner import PairRunner, RunnerContext
 from arbcore.engine.recorder import Recorder
 from arbcore.engine.stats import EngineStats
+from arbcore.engine.verify import (
+    RECHECK_AFTER_S,
+    Mismatch,
+    intended_positions,
+    mismatches,
+    reported_positions,
+)
 from arbcore.exchanges.base import ExchangeClient
 from arbcore.exchanges.registry import create_client
 from arbcore.market.books import BookRegistry
@@ -168,6 +175,7 @@ class Engine:
             spawn=self.spawn,
             stale_after_ms=self.settings.engine.stale_after_ms,
             margin_buffer_pct=self.settings.engine.margin_buffer_pct,
+            verify=self.verify_positions,
         )
 
     async def _prepare_pairs(
@@ -273,6 +281,28 @@ class Engine:
                 return
             await asyncio.sleep(0.05)
         log.warning("books not all received after %ss; validating without some prices", timeout_s)
+
+    async def verify_positions(self, caller: PairRunner) -> list[Mismatch]:
+        """Exchange positions of `caller`'s symbol against every Pair's intent (SPEC §5.6).
+
+        Checked twice RECHECK_AFTER_S apart before a difference counts; skipped (no
+        verdict) while another Pair of the symbol has a part in flight."""
+        symbol = caller.spec.symbol
+        peers = [r for r in self.runners.values() if r.spec.symbol == symbol]
+        keys = {(v, symbol) for r in peers for v in r.venues}
+        steps = {key: self.instruments[key[0]][symbol].base_step for key in keys}
+        found: list[Mismatch] = []
+        for attempt in range(2):
+            if any(r.busy for r in peers if r is not caller):
+                return []
+            reported = await reported_positions(self.clients, keys)
+            held = [(symbol, r.position) for r in peers if r.position is not None]
+            found = mismatches(reported, intended_positions(held), steps)
+            if not found:
+                return []
+            if attempt == 0:
+                await asyncio.sleep(RECHECK_AFTER_S)
+        return found
 
     # ------------------------------------------------------------------ loops
 

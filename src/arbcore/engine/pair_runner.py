@@ -5,23 +5,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from arbcore.core.client_ids import client_order_id
 from arbcore.core.clock import utc_now
 from arbcore.core.enums import PairState, Side, TradeState, Venue
+from arbcore.core.errors import ExchangeError
 from arbcore.core.models import shared_base_step
 from arbcore.core.records import CloseReason, NewTrade, PairRecord
 from arbcore.engine.recorder import Recorder
 from arbcore.engine.stats import EngineStats
+from arbcore.engine.verify import Mismatch
 from arbcore.market.book import L2Book
 from arbcore.market.books import BookRegistry
 from arbcore.risk.balances import BalanceCache, margin_needed
 from arbcore.risk.limits import part_quantity
 from arbcore.risk.slots import Slots
-from arbcore.strategy.balance import balance_legs
+from arbcore.strategy.balance import ATTEMPTS_PER_ROUND, balance_legs
 from arbcore.strategy.entry import PartOutcome, PartPlan, enter_part
 from arbcore.strategy.exit import ExitPlan, exit_part
 from arbcore.strategy.journal import OrderPurpose
@@ -51,6 +54,7 @@ class RunnerContext:
     spawn: Callable[[Coroutine[Any, Any, None]], None]
     stale_after_ms: int
     margin_buffer_pct: Decimal
+    verify: Callable[[PairRunner], Awaitable[list[Mismatch]]]
 
 
 class PairRunner:
@@ -85,6 +89,8 @@ class PairRunner:
         self.exit_attempt = 0
         self.next_exit_ns = 0
         self.last_net_spread_pct: float | None = None
+        self._last_trade_id: int | None = None
+        self._repair_round = 1000  # repair ids after the balancing rounds of _repair_loop
         self._blocked_at: dict[str, float] = {}
 
     # ---------------------------------------------------------------- hot path
@@ -311,6 +317,7 @@ class PairRunner:
             )
             outcome = await enter_part(self.ctx.runner, plan, pos, self._price_now)
             self._after_entry(outcome, net_pct, first=first, is_add=is_add)
+            await self._verify()
         except Exception:
             log.exception("pair %s: entry part crashed", self.pair_id)
             self._fail("entry part crashed")
@@ -390,6 +397,7 @@ class PairRunner:
                 self.next_exit_ns = time.perf_counter_ns() + EXIT_RETRY_PAUSE_NS
             if pos.is_flat:
                 self._close_trade(TradeState.CLOSED, self.exit_reason or CloseReason.OPERATOR)
+                await self._verify()
             else:
                 self.ctx.recorder.trade_changed(
                     trade_id,
@@ -435,6 +443,7 @@ class PairRunner:
         for venue in (pos.long.venue, pos.short.venue):
             self.ctx.spawn(self._refresh_balance(venue))
         self.position = None
+        self._last_trade_id = trade_id
         self.trade_id = None
         self.long = self.short = None
         self.exit_reason = None
@@ -450,6 +459,53 @@ class PairRunner:
         if self.machine.state is not P.ERROR:
             self.machine.move(P.ERROR, why)
         self.ctx.spawn(self._repair_loop())
+
+    async def _verify(self) -> None:
+        """After a part: the exchanges must hold what the arbitrages intend. Extra quantity
+        on this Pair's venues is reduced away; anything else is an ERROR for the operator."""
+        if self.machine.state is P.ERROR:
+            return
+        try:
+            found = await self.ctx.verify(self)
+            if not found:
+                return
+            repaired = await self._reduce_excess(found)
+            if repaired:
+                found = await self.ctx.verify(self)
+        except ExchangeError as exc:
+            log.warning(
+                "pair %s: position check failed, will check again later: %s", self.pair_id, exc
+            )
+            return
+        if found:
+            self._fail("positions differ from the exchanges: " + "; ".join(map(str, found)))
+
+    async def _reduce_excess(self, found: list[Mismatch]) -> bool:
+        """Reduce-only orders for quantity the exchange holds beyond intent on our legs."""
+        repaired = False
+        trade_id = self.trade_id if self.trade_id is not None else self._last_trade_id
+        for mismatch in found:
+            leg = self.legs.get(mismatch.venue)
+            excess = mismatch.excess_base
+            if leg is None or excess <= 0 or trade_id is None:
+                continue
+            side = Side.SELL if mismatch.reported_base > 0 else Side.BUY
+            tag = "L" if side is Side.SELL else "S"
+            self._repair_round += 1
+            done, _ = await self.ctx.runner.reduce(
+                trade_id,
+                OrderPurpose.REPAIR,
+                leg,
+                side,
+                excess,
+                _repair_ids(trade_id, tag, self._repair_round),
+            )
+            self.ctx.recorder.event(
+                "position_repaired", self.pair_id, trade_id, venue=mismatch.venue.value,
+                excess_base=excess, reduced_base=done,
+            )  # fmt: skip
+            repaired = repaired or done > 0
+        return repaired
 
     async def _repair_loop(self) -> None:
         attempt = 0
@@ -514,3 +570,10 @@ class PairRunner:
             "pair_state", self.pair_id, self.trade_id, src=src.value, dst=dst.value, reason=reason
         )
         self.ctx.recorder.submit(lambda repos: repos.pairs.set_state(self.pair_id, dst))
+
+
+def _repair_ids(trade_id: int, tag: str, round_no: int) -> Callable[[int], str]:
+    """Client ids of one repair round's reduce-only attempts."""
+    return lambda attempt: client_order_id(
+        trade_id, tag, 0, round_no * ATTEMPTS_PER_ROUND + attempt, role="v"
+    )
