@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from decimal import Decimal as D
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from arbcore.core.clock import FakeClock
@@ -16,6 +18,7 @@ from arbcore.sim.instruments import default_instruments
 from arbcore.sim.market import BookShaper, DepthView, MarketModel, SimBook
 from arbcore.sim.matching import SimExchange
 from arbcore.sim.replay import BookRecorder, ReplayDriver, read_replay
+from arbcore.sim.testing import running_sim
 
 VENUES = [Venue.BYBIT, Venue.BITGET]
 
@@ -143,3 +146,30 @@ def test_incremental_reshaping_matches_the_full_grid_even_after_fills() -> None:
         assert set(book.bids) == {*bid_grid, best_bid}
         assert set(book.asks) == {*ask_grid, best_ask}
         assert all(q > 0 for q in (*book.bids.values(), *book.asks.values()))
+
+
+async def test_a_running_venue_serves_a_replayed_book(tmp_path: Path) -> None:
+    path = tmp_path / "replay.jsonl"
+    lines = [
+        {"ts_ms": 1, "venue": "bybit", "symbol": "BTCUSDT", "type": "snapshot",
+         "bids": [["64000.0", "1.000"], ["63999.9", "2.000"]], "asks": [["64000.1", "0.500"]]},
+        {"ts_ms": 1, "venue": "bitget", "symbol": "BTCUSDT", "type": "snapshot",
+         "bids": [["1.0", "1.000"]], "asks": [["2.0", "1.000"]]},  # not running: skipped
+        {"ts_ms": 20, "venue": "bybit", "symbol": "BTCUSDT", "type": "delta",
+         "bids": [["64000.0", "0"]], "asks": [["64000.2", "3.000"]]},
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    config = SimConfig(coins=("BTC",), replay_file=path, replay_speed=10.0)
+    async with running_sim([Venue.BYBIT], config=config) as sim:
+        book = sim.exchange(Venue.BYBIT).books["BTCUSDT"]
+        for _ in range(100):
+            if book.seq >= 2:
+                break
+            await asyncio.sleep(0.01)
+        async with aiohttp.ClientSession() as http:
+            url = f"{sim.endpoints[Venue.BYBIT].rest_url}/v5/market/orderbook"
+            params = {"category": "linear", "symbol": "BTCUSDT", "limit": "5"}
+            async with http.get(url, params=params) as resp:
+                result = (await resp.json())["result"]
+    assert result["b"] == [["63999.9", "2.000"]]
+    assert result["a"] == [["64000.1", "0.500"], ["64000.2", "3.000"]]
