@@ -23,19 +23,17 @@ class BybitError(Exception):
         super().__init__(f"{code} {message}")
 
 
-# Venue-agnostic reject reason -> (retCode, retMsg). Codes from the fact sheet §7.
+# Venue-agnostic reject reason -> (retCode, retMsg). Codes from the fact sheet §7; the
+# 110007, 110017, 110043 and 10006 messages as real v5 answers quote them (ccxt issues).
 REJECT_CODES: dict[RejectReason, tuple[int, str]] = {
-    RejectReason.INSUFFICIENT_MARGIN: (110007, "ab not enough for new order"),
+    RejectReason.INSUFFICIENT_MARGIN: (110007, "Insufficient available balance"),
     RejectReason.BELOW_MIN_QTY: (10001, "The number of contracts exceeds minimum limit allowed"),
     RejectReason.BELOW_MIN_NOTIONAL: (110094, "Order does not meet minimum order value"),
     RejectReason.ABOVE_MAX_QTY: (10001, "The number of contracts exceeds maximum limit allowed"),
     RejectReason.QTY_OFF_STEP: (10001, "Qty invalid"),
     RejectReason.PRICE_OFF_TICK: (10001, "Price invalid"),
     RejectReason.PRICE_MISSING: (10001, "Missing some parameters that must be filled in, price"),
-    RejectReason.REDUCE_ONLY_WOULD_INCREASE: (
-        110017,
-        "current position is zero, cannot fix reduce-only order qty",
-    ),
+    RejectReason.REDUCE_ONLY_WOULD_INCREASE: (110017, "Reduce-only rule not satisfied"),
     RejectReason.DUPLICATE_CLIENT_ID: (110072, "OrderLinkedID is duplicate"),
     RejectReason.UNKNOWN_SYMBOL: (10001, "Not supported symbols"),
     RejectReason.POST_ONLY_WOULD_TAKE: (10001, "PostOnly order will take liquidity"),
