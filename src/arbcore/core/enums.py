@@ -98,6 +98,7 @@ class TradeState(StrEnum):
     CLOSING = "closing"
     CLOSED = "closed"
     ROLLED_BACK = "rolled_back"
+    VOID = "void"  # a reserved id that no order ever used (found at restart)
     ERROR = "error"
 
 

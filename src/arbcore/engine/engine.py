@@ -12,6 +12,7 @@ from arbcore.core.enums import PairState, Venue
 from arbcore.core.models import Instrument, PairSpec
 from arbcore.core.records import CloseReason, PairRecord
 from arbcore.engine.pair_runner import PairRunner, RunnerContext
+from arbcore.engine.reconciler import Reconciler, ReconcileReport
 from arbcore.engine.recorder import Recorder
 from arbcore.engine.stats import EngineStats
 from arbcore.engine.verify import (
@@ -51,6 +52,7 @@ class Engine:
         self.instruments: dict[Venue, dict[str, Instrument]] = {}
         self.runners: dict[int, PairRunner] = {}
         self.refused: dict[int, str] = {}  # pair id -> why it cannot trade
+        self.reconcile_report = ReconcileReport()
         self.ready = asyncio.Event()
         self.force_exit = asyncio.Event()  # a second signal: skip close_on_shutdown waits
         self._db: Database | None = None
@@ -70,6 +72,7 @@ class Engine:
         try:
             await self._connect()
             records = await self._load_pairs(repos)
+            stale = await repos.trades.list_open()  # left open by the previous run
             async with asyncio.TaskGroup() as tg:
                 self._tg = tg
                 self._loop(self.recorder.run())
@@ -77,6 +80,10 @@ class Engine:
                 await self._subscribe(records)
                 await self._await_books(records)
                 await self._prepare_pairs(records, ctx, repos)
+                self.reconcile_report = await Reconciler(
+                    repos, self.recorder, ctx.runner, ctx.legs, settings.engine.on_start
+                ).run(stale, self.runners, {r.spec.symbol for r in records})
+                await self.balances.refresh_all()
                 self._loop(self.books.sweep_forever())
                 self._loop(self._monitor())
                 self._loop(self._refresh_balances())
@@ -184,7 +191,6 @@ class Engine:
         self._ctx = ctx
         for record in records:
             await self._add_runner(record, repos)
-        await self.balances.refresh_all()
 
     async def _add_runner(self, record: PairRecord, repos: Repositories) -> PairRunner | None:
         problems = self.validate(record.spec)

@@ -15,7 +15,7 @@ from arbcore.core.clock import utc_now
 from arbcore.core.enums import PairState, Side, TradeState, Venue
 from arbcore.core.errors import ExchangeError
 from arbcore.core.models import shared_base_step
-from arbcore.core.records import CloseReason, NewTrade, PairRecord
+from arbcore.core.records import CloseReason, NewTrade, PairRecord, TradeRecord
 from arbcore.engine.recorder import Recorder
 from arbcore.engine.stats import EngineStats
 from arbcore.engine.verify import Mismatch
@@ -532,6 +532,21 @@ class PairRunner:
                 )
                 return
             await asyncio.sleep(REPAIR_PAUSE_S)
+
+    def adopt(self, trade: TradeRecord, position: ArbPosition) -> None:
+        """Take over a hedged arbitrage found at restart (`on_start: adopt`). The machine
+        walks the legal path to POSITION_OPEN and stays paused until the engine starts it."""
+        self.trade_id = trade.id
+        self.position = position
+        self.long, self.short = self.legs[position.long.venue], self.legs[position.short.venue]
+        position.parts_entered = max(1, trade.entry_parts_done)
+        position.adds_done = trade.adds_done
+        self.ctx.slots.adopt(trade.id)
+        self.machine.move(P.READY, "adopting an open arbitrage")
+        self.machine.move(P.ENTERING, f"adopted trade {trade.id}")
+        self.machine.move(P.POSITION_OPEN, "adopted at start")
+        self.machine.paused = True
+        self.ctx.recorder.trade_changed(trade.id, state=TradeState.OPEN)
 
     # ---------------------------------------------------------------- support
 
