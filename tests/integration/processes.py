@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,10 +18,13 @@ ARBCORE = str(Path(sys.executable).with_name("arbcore"))
 
 
 @contextmanager
-def sim_process(venues: str = "bybit,bitget", seed: int = 1) -> Iterator[dict[str, dict[str, Any]]]:
+def sim_process(
+    venues: str = "bybit,bitget", seed: int = 1, config: Path | None = None
+) -> Iterator[dict[str, dict[str, Any]]]:
     """`arbcore sim` in its own process; yields each venue's endpoints line."""
+    extra = ["--config", str(config)] if config is not None else []
     proc = subprocess.Popen(
-        [ARBCORE, "sim", "--venues", venues, "--seed", str(seed)],
+        [ARBCORE, "sim", "--venues", venues, "--seed", str(seed), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -80,3 +84,21 @@ def arbcore(
     return subprocess.run(
         [ARBCORE, *args], capture_output=True, text=True, timeout=timeout_s, env=env, check=False
     )
+
+
+def sim_state(endpoint: dict[str, Any]) -> dict[str, Any]:
+    """Ground truth of the demo account from the simulator's control API."""
+    url = f"{endpoint['rest_url']}/__sim/state?account={endpoint['api_key']}"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        data: dict[str, Any] = json.loads(response.read())
+    return data
+
+
+def open_positions(endpoints: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Non-flat positions per venue."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for venue, endpoint in endpoints.items():
+        held = [p for p in sim_state(endpoint)["positions"] if p["side"] and p["qty"] != "0"]
+        if held:
+            out[venue] = held
+    return out
