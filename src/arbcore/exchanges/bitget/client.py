@@ -33,6 +33,7 @@ from arbcore.exchanges.base import (
 )
 from arbcore.exchanges.bitget import auth, parsing
 from arbcore.exchanges.bitget import constants as c
+from arbcore.exchanges.bitget.history import collect_orders
 from arbcore.exchanges.bitget.rest import BitgetRest, order_body
 from arbcore.exchanges.bitget.ws import BookStream, PrivateStream, book_topic
 from arbcore.exchanges.transport.ratelimit import RateLimitSpec, build_limiter
@@ -113,6 +114,7 @@ class BitgetClient:
         self.position_mode = PositionMode(config.extra.get("position_mode", "one_way"))
         self.default_margin_mode = MarginMode(config.extra.get("margin_mode", "isolated"))
         self.strict_seq = config.extra.get("strict_seq", "0") == "1"
+        self.orders_page_limit = int(config.extra.get("orders_page_limit", c.ORDERS_PAGE_LIMIT))
         self.margin_modes: dict[str, MarginMode] = {}
         self.instruments: dict[str, Instrument] = {}
         self._by_venue_symbol: dict[str, str] = {}
@@ -307,6 +309,14 @@ class BitgetClient:
         inst = await self.instrument(symbol)
         detail = await self.rest.order_detail(inst.venue_symbol, client_id)
         return parsing.parse_order_detail(detail, symbol)
+
+    async def fetch_orders(self, symbol: str, since_ms: int) -> list[OrderResult]:
+        inst = await self.instrument(symbol)
+        now_ms = self.server_clock.now_ms()
+        rows = await collect_orders(
+            self.rest, inst.venue_symbol, since_ms, now_ms, self.orders_page_limit
+        )
+        return [parsing.parse_order_detail(row, symbol) for row in rows]
 
     async def fetch_fills(self, symbol: str, order_id: str, client_id: str = "") -> list[Fill]:
         inst = await self.instrument(symbol)

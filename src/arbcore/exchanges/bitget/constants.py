@@ -77,6 +77,10 @@ PATH_PLACE_ORDER: Final = "/api/v2/mix/order/place-order"
 PATH_CANCEL_ORDER: Final = "/api/v2/mix/order/cancel-order"
 PATH_ORDER_DETAIL: Final = "/api/v2/mix/order/detail"
 PATH_FILLS: Final = "/api/v2/mix/order/fills"
+PATH_ORDERS_PENDING: Final = "/api/v2/mix/order/orders-pending"
+PATH_ORDERS_HISTORY: Final = "/api/v2/mix/order/orders-history"
+ORDERS_PAGE_LIMIT: Final = 100  # orders-pending / orders-history: limit at most 100
+HISTORY_WINDOW_MS: Final = 90 * 24 * 3600 * 1000  # orders-history: a span of at most 3 months
 PATH_ALL_POSITION: Final = "/api/v2/mix/position/all-position"
 PATH_ACCOUNTS: Final = "/api/v2/mix/account/accounts"
 PATH_ACCOUNT_BILL: Final = "/api/v2/mix/account/bill"
@@ -96,6 +100,8 @@ RATE_GROUPS: Final[dict[str, str]] = {
     PATH_CANCEL_ORDER: "trade",
     PATH_ORDER_DETAIL: "query",
     PATH_FILLS: "query",
+    PATH_ORDERS_PENDING: "query",
+    PATH_ORDERS_HISTORY: "query",
     PATH_ALL_POSITION: "query",
     PATH_ACCOUNTS: "query",
     PATH_ACCOUNT_BILL: "query",

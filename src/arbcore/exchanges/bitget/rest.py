@@ -37,6 +37,7 @@ DEC_FUNDING_TIME = _decoder(list[s.FundingTime])
 DEC_ACK = _decoder(s.OrderAck)
 DEC_DETAIL = _decoder(s.OrderDetail)
 DEC_FILLS = _decoder(s.Fills)
+DEC_ORDERS = _decoder(s.OrdersHistory)
 DEC_POSITIONS = _decoder(list[s.PositionRecord])
 DEC_ACCOUNTS = _decoder(list[s.AccountRecord])
 DEC_LEVERAGE = _decoder(s.LeverageResult)
@@ -245,6 +246,32 @@ class BitgetRest:
             params["orderId"] = order_id
         data: s.Fills | None = await self.call("GET", c.PATH_FILLS, DEC_FILLS, params=params)
         return list(data.fillList or []) if data is not None else []
+
+    async def order_page(
+        self,
+        path: str,
+        venue_symbol: str,
+        *,
+        limit: int,
+        id_less_than: str = "",
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> s.OrdersHistory:
+        """One page of orders-pending or orders-history, newest first; the next (older) page
+        is asked with `idLessThan` = this page's `endId`."""
+        params = {
+            "symbol": venue_symbol,
+            "productType": self.profile.product_type,
+            "limit": str(limit),
+        }
+        if id_less_than:
+            params["idLessThan"] = id_less_than
+        if start_ms is not None:
+            params["startTime"] = str(start_ms)
+        if end_ms is not None:
+            params["endTime"] = str(end_ms)
+        data: s.OrdersHistory | None = await self.call("GET", path, DEC_ORDERS, params=params)
+        return data if data is not None else s.OrdersHistory()
 
     # --- account --------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from arbcore.exchanges.base import (
     PositionListener,
 )
 from arbcore.exchanges.bybit import constants as C
+from arbcore.exchanges.bybit.history import collect_orders
 from arbcore.exchanges.bybit.parsing import (
     funding_interval_h,
     is_trade,
@@ -77,7 +78,8 @@ class BybitClient:
 
     `config.extra`: `account_type` (UNIFIED | CONTRACT, default UNIFIED), `position_mode`
     (one_way | hedge, default one_way), `prewarm_connections` (default 2),
-    `ws_idle_timeout_s` (public stream: reconnect after this long without a frame, default 45).
+    `ws_idle_timeout_s` (public stream: reconnect after this long without a frame, default 45),
+    `orders_page_limit` (page size of the order lists fetch_orders walks, 1..50, default 50).
     """
 
     venue: Venue = Venue.BYBIT
@@ -91,6 +93,7 @@ class BybitClient:
         self.account_type = config.extra.get("account_type", C.ACCOUNT_UNIFIED)
         self.position_mode = PositionMode(config.extra.get("position_mode", "one_way"))
         self.ws_idle_timeout_s = float(config.extra.get("ws_idle_timeout_s", C.IDLE_TIMEOUT_S))
+        self.orders_page_limit = int(config.extra.get("orders_page_limit", C.ORDERS_PAGE_LIMIT))
         self.clock = ServerClock()
         self.http = RestSession(
             Venue.BYBIT,
@@ -258,6 +261,12 @@ class BybitClient:
         if not orders:
             raise OrderNotFound(self.venue, f"no order with orderLinkId {client_id}")
         return self._with_fills(parse_order(orders[0]))
+
+    async def fetch_orders(self, symbol: str, since_ms: int) -> list[OrderResult]:
+        rows = await collect_orders(
+            self.rest, symbol, since_ms, self.clock.now_ms(), self.orders_page_limit
+        )
+        return [parse_order(row) for row in rows]
 
     async def fetch_fills(self, symbol: str, client_id: str) -> list[Fill]:
         executions = await self.rest.executions(symbol, client_id=client_id)

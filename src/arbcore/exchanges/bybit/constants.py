@@ -24,6 +24,8 @@ BOOK_DEPTH = 50
 BOOK_DEPTHS = (1, 50, 200, 1000)
 INSTRUMENTS_PAGE_LIMIT = 1000
 CLIENT_ID_MAX_LEN = 36
+ORDERS_PAGE_LIMIT = 50  # /v5/order/realtime and /history: limit in [1, 50]
+HISTORY_WINDOW_MS = 7 * 24 * 3600 * 1000  # /v5/order/history: endTime - startTime <= 7 days
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,6 +210,31 @@ class BybitRest:
         env = await self._call("GET", C.PATH_ORDER_HISTORY, QUERY, params=params)
         return _ORDERS.decode(env.result).list
 
+    async def order_page(
+        self,
+        path: str,
+        symbol: str,
+        *,
+        limit: int,
+        cursor: str = "",
+        open_only: int | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> S.OrderListResult:
+        """One page of `/v5/order/realtime` (open_only 0 open, 1 recent closed) or
+        `/v5/order/history` (start_ms..end_ms at most 7 days apart), newest first."""
+        params = {"category": C.CATEGORY, "symbol": symbol, "limit": str(limit)}
+        if open_only is not None:
+            params["openOnly"] = str(open_only)
+        if start_ms is not None:
+            params["startTime"] = str(start_ms)
+        if end_ms is not None:
+            params["endTime"] = str(end_ms)
+        if cursor:
+            params["cursor"] = cursor
+        env = await self._call("GET", path, QUERY, params=params)
+        return _ORDERS.decode(env.result)
+
     async def executions(
         self,
         symbol: str,

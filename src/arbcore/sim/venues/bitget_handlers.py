@@ -20,6 +20,7 @@ from arbcore.sim.events import RejectReason, SimReject
 from arbcore.sim.matching import SimExchange
 from arbcore.sim.venues import bitget_encode as enc
 from arbcore.sim.venues import bitget_instruments as tbl
+from arbcore.sim.venues import bitget_lists as lists
 from arbcore.sim.venues.bitget_codes import BitgetError, missing_param
 
 Params = Mapping[str, str]
@@ -252,7 +253,7 @@ class BitgetApi:
         order = self.exchange.find_order(account_id, order_id or None, client_id or None)
         return self.order_json(account_id, order.order_id, "state")
 
-    def _order_list(self, account_id: str, params: Params, open_only: bool) -> object:
+    def _order_list(self, account_id: str, params: Params, open_only: bool, now_ms: int) -> object:
         check_product(params)
         symbol = params.get("symbol")
         sym = self.exchange.instrument(symbol).symbol if symbol else None
@@ -263,16 +264,19 @@ class BitgetApi:
             orders = [o for o in orders if o.order_id == params["orderId"]]
         if params.get("clientOid"):
             orders = [o for o in orders if o.client_id == params["clientOid"]]
-        limit = int(params.get("limit", "100") or 100)
-        rows = [self.order_json(account_id, o.order_id, "status") for o in orders[:limit]]
+        orders = lists.in_window(orders, params, now_ms, history=not open_only)
+        if params.get("idLessThan"):
+            orders = lists.after_id(orders, params["idLessThan"])
+        chosen = orders[: lists.page_limit(params)]
+        rows = [self.order_json(account_id, o.order_id, "status") for o in chosen]
         end_id = rows[-1]["orderId"] if rows else None
         return {"entrustedList": rows, "endId": end_id}
 
     def orders_pending(self, account_id: str, params: Params, now_ms: int) -> object:
-        return self._order_list(account_id, params, open_only=True)
+        return self._order_list(account_id, params, True, now_ms)
 
     def orders_history(self, account_id: str, params: Params, now_ms: int) -> object:
-        return self._order_list(account_id, params, open_only=False)
+        return self._order_list(account_id, params, False, now_ms)
 
     def fills(self, account_id: str, params: Params, now_ms: int) -> object:
         check_product(params)

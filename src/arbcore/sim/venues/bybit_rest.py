@@ -14,6 +14,7 @@ from arbcore.core.enums import MarginMode, OrderType, PositionMode, PositionSide
 from arbcore.core.quantize import fmt
 from arbcore.sim.events import RejectReason, SimReject
 from arbcore.sim.venues import bybit_encode as enc
+from arbcore.sim.venues import bybit_lists as lists
 from arbcore.sim.venues.bybit_errors import (
     BybitError,
     envelope,
@@ -31,7 +32,6 @@ Endpoint = Callable[[str, Params], Any]  # (account_id, params) -> result
 PublicEndpoint = Callable[[Params], Any]
 _TIF = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK,
         "PostOnly": TimeInForce.POST_ONLY}  # fmt: skip
-_CLOSED_KEEP = 500
 
 
 def _category(params: Params) -> str:
@@ -263,7 +263,7 @@ class BybitRest:
         rows = [{"orderId": o.order_id, "orderLinkId": o.client_id} for o in cancelled]
         return {"list": rows, "success": "1"}
 
-    def _orders(self, account_id: str, params: Params, open_only: bool) -> Any:
+    def _orders(self, account_id: str, params: Params, history: bool) -> Any:
         category = _category(params)
         order_id, link_id = params.get("orderId"), params.get("orderLinkId")
         if order_id or link_id:
@@ -271,19 +271,24 @@ class BybitRest:
                 found = [self.exchange.find_order(account_id, order_id or None, link_id or None)]
             except SimReject:
                 found = []
+            rows = [enc.order_json(o, self.exchange) for o in found]
+            return {"category": category, "list": rows, "nextPageCursor": ""}
+        symbol = self._symbol(params) if params.get("symbol") else None
+        orders = self.exchange.account_orders(account_id, symbol)
+        orders.sort(key=lambda o: o.created_ms, reverse=True)
+        now = self._now_ms()
+        if history:
+            orders = lists.history_orders(orders, lists.history_window(params, now), now)
         else:
-            symbol = self._symbol(params) if params.get("symbol") else None
-            orders = self.exchange.account_orders(account_id, symbol)
-            found = [o for o in orders if o.is_open == open_only][:_CLOSED_KEEP]
-        rows = [enc.order_json(o, self.exchange) for o in found[: _limit(params, 20, 50)]]
-        return {"category": category, "list": rows, "nextPageCursor": ""}
+            orders = lists.realtime_orders(orders, str(params.get("openOnly", "0")) == "0")
+        rows, cursor = lists.page(orders, params, lambda o: enc.order_json(o, self.exchange))
+        return {"category": category, "list": rows, "nextPageCursor": cursor}
 
     def order_realtime(self, account_id: str, params: Params) -> Any:
-        open_only = str(params.get("openOnly", "0")) == "0"
-        return self._orders(account_id, params, open_only)
+        return self._orders(account_id, params, history=False)
 
     def order_history(self, account_id: str, params: Params) -> Any:
-        return self._orders(account_id, params, open_only=False)
+        return self._orders(account_id, params, history=True)
 
     def executions(self, account_id: str, params: Params) -> Any:
         category = _category(params)
