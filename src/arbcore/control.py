@@ -8,7 +8,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 
-from arbcore.core.enums import TradeState, Venue
+from arbcore.core.enums import PairState, TradeState, Venue
 from arbcore.core.errors import ArbcoreError, ExchangeError
 from arbcore.core.models import Instrument, PairSpec
 from arbcore.core.records import PairRecord
@@ -65,6 +65,15 @@ class ControlService:
             raise ArbcoreError(f"pair {pair_id} has open arbitrages {ids}; close them first")
         await self.set_enabled(pair_id, False)
         return await self.repos.pairs.delete(pair_id)
+
+    async def request_clear_error(self, pair_id: int) -> PairRecord:
+        """Ask the running engine to leave ERROR; it checks the venues first and refuses
+        (journal event `clear_error_refused`) unless they hold exactly what the records say."""
+        record = await self.repos.pairs.get(pair_id)
+        if record.state is not PairState.ERROR:
+            raise ArbcoreError(f"pair {pair_id} is {record.state}, not ERROR")
+        await self.repos.events.append("clear_error_requested", {}, pair_id=pair_id)
+        return record
 
     async def check_pair(self, spec: PairSpec) -> list[str]:
         """Validate against every exchange's instrument limits, read from the exchanges now."""

@@ -158,3 +158,11 @@ def remove(pair_id: int, config: ConfigOpt = None) -> None:
     """Delete a Pair that has no open arbitrage (its history stays)."""
     _call(config, "remove_pair", pair_id)
     typer.echo(f"pair {pair_id} removed")
+
+
+@pairs_app.command("clear-error")
+def clear_error(pair_id: int, config: ConfigOpt = None) -> None:
+    """Ask the running engine to clear a Pair's ERROR (only if the venues are hedged or
+    flat as recorded); the Pair then stays paused until `pairs start`."""
+    _call(config, "request_clear_error", pair_id)
+    typer.echo(f"pair {pair_id}: clear requested; see `arbcore pairs list` and the events journal")

@@ -37,6 +37,7 @@ from arbcore.strategy.legs import Leg, LegRunner
 from arbcore.strategy.order_tracker import OrderTracker
 
 log = logging.getLogger(__name__)
+CLEAR_ERROR_REQUESTED = "clear_error_requested"
 
 
 class Engine:
@@ -212,9 +213,22 @@ class Engine:
         return runner
 
     async def _sync_pairs(self, repos: Repositories, interval_s: float = 2.0) -> None:
-        """Pick up Pairs added, enabled, paused or removed in the database (CLI, API)."""
+        """Pick up Pairs added, enabled, paused or removed in the database (CLI, API), and
+        operators' requests to clear ERROR."""
+        seen = await repos.events.find(kind=CLEAR_ERROR_REQUESTED, limit=1_000_000)
+        clear_after = seen[-1].id if seen else 0
         while True:
             await asyncio.sleep(interval_s)
+            try:
+                requests = await repos.events.find(kind=CLEAR_ERROR_REQUESTED, after_id=clear_after)
+            except Exception:
+                log.exception("pair sync: reading clear requests failed")
+                requests = []
+            for request in requests:
+                clear_after = request.id
+                target = self.runners.get(request.pair_id or 0)
+                if target is not None:
+                    self.spawn(self._clear(target))
             try:
                 stored = {r.id: r for r in await repos.pairs.find(include_deleted=True)}
             except Exception:
@@ -271,6 +285,10 @@ class Engine:
             if self.settings.exchanges[venue].trade and venue not in self._private:
                 self._private.add(venue)
                 await client.subscribe_private(self.tracker.on_order)
+
+    async def _clear(self, runner: PairRunner) -> None:
+        if not await runner.operator_clear():
+            log.warning("pair %s: ERROR not cleared (see the events journal)", runner.pair_id)
 
     async def _await_books(self, records: list[PairRecord], timeout_s: float = 5.0) -> None:
         """Give the streams a moment to deliver first snapshots (prices for validation)."""

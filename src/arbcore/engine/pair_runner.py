@@ -411,7 +411,7 @@ class PairRunner:
         finally:
             self.busy = False
 
-    def _close_trade(self, state: TradeState, reason: CloseReason) -> None:
+    def _close_trade(self, state: TradeState, reason: CloseReason, *, move: bool = True) -> None:
         pos, trade_id = self.position, self.trade_id
         assert pos is not None and trade_id is not None
         pnl = pos.realized_pnl_usdt
@@ -447,7 +447,8 @@ class PairRunner:
         self.trade_id = None
         self.long = self.short = None
         self.exit_reason = None
-        self.machine.flat_again(reason.value)
+        if move:
+            self.machine.flat_again(reason.value)
         self.ctx.spawn(self.reserve())
 
     def _fail(self, why: str) -> None:
@@ -523,7 +524,8 @@ class PairRunner:
                 round_no=attempt,
             )
             if result.hedged:
-                self.ctx.stats.naked_legs_repaired += 1
+                if result.orders:
+                    self.ctx.stats.naked_legs_repaired += 1
                 self.ctx.recorder.event(
                     "naked_leg_repaired",
                     self.pair_id,
@@ -532,6 +534,37 @@ class PairRunner:
                 )
                 return
             await asyncio.sleep(REPAIR_PAUSE_S)
+
+    async def operator_clear(self) -> bool:
+        """An operator asked to leave ERROR: allowed once the venues hold exactly what the
+        records say, hedged or flat. The Pair stays paused until started again."""
+        if self.busy or self.machine.state is not P.ERROR:
+            return False
+        self.busy = True
+        try:
+            found = await self.ctx.verify(self)
+            pos = self.position
+            unhedged = pos is not None and abs(pos.imbalance_base) >= self._tolerance()
+            if found or unhedged:
+                why = "; ".join(map(str, found)) or f"legs differ by {pos and pos.imbalance_base}"
+                self.ctx.recorder.event(
+                    "clear_error_refused", self.pair_id, self.trade_id, reason=why
+                )
+                return False
+            if pos is not None and pos.is_flat:
+                self._close_trade(TradeState.CLOSED, CloseReason.ERROR, move=False)
+            self.machine.clear_error(holds_hedged_position=self.position is not None)
+            if self.trade_id is not None:
+                self.ctx.recorder.trade_changed(self.trade_id, state=TradeState.OPEN)
+            self.ctx.recorder.event("error_cleared", self.pair_id, self.trade_id)
+            return True
+        finally:
+            self.busy = False
+
+    def _tolerance(self) -> Decimal:
+        if self.long is None or self.short is None:
+            return Decimal(0)
+        return max(self.long.instrument.base_step, self.short.instrument.base_step)
 
     def adopt(self, trade: TradeRecord, position: ArbPosition) -> None:
         """Take over a hedged arbitrage found at restart (`on_start: adopt`). The machine

@@ -1,0 +1,58 @@
+"""ERROR is left only by an operator, and only when the venues match the records."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from pathlib import Path
+
+from tests.integration.harness import btc_pair, sim_and_engine, wait_for
+
+from arbcore.control import ControlService
+from arbcore.core.enums import OrderType, PairState, Side, Venue
+from arbcore.engine.recorder import Recorder
+from arbcore.persistence.db import open_database
+from arbcore.persistence.repositories import Repositories
+
+SYMBOL = "BTCUSDT"
+
+
+async def test_clear_error_refused_on_mismatch_then_accepted(tmp_path: Path) -> None:
+    pair = btc_pair(take_profit_pct="50")  # keep the position open
+    async with sim_and_engine(tmp_path, [pair]) as (sim, engine):
+        runner = next(iter(engine.runners.values()))
+        sim.model.start_episode(Venue.BITGET, SYMBOL, 60.0, 2.0)
+        await wait_for(lambda: runner.machine.state is PairState.POSITION_OPEN)
+        runner._fail("forced by the test")  # what a failed repair would do
+        assert runner.machine.state is PairState.ERROR
+        assert not runner.machine.may_enter
+
+        # someone trades the account by hand: the venue no longer matches the records
+        bitget = sim.exchange(Venue.BITGET)
+        account = sim.account_id(Venue.BITGET)
+        bitget.place_order(account, SYMBOL, Side.SELL, OrderType.MARKET, Decimal("0.003"))
+        db = open_database(f"sqlite+aiosqlite:///{tmp_path / 'arbcore.db'}")
+        repos = Repositories(db)
+        control = ControlService(engine.settings, repos)
+        await engine.recorder.flush()
+        await control.request_clear_error(runner.pair_id)
+        refused = await _wait_event(repos, engine.recorder, "clear_error_refused")
+        assert "bitget BTCUSDT" in refused
+        assert runner.machine.state is PairState.ERROR
+
+        bitget.place_order(account, SYMBOL, Side.BUY, OrderType.MARKET, Decimal("0.003"))
+        await control.request_clear_error(runner.pair_id)
+        await wait_for(lambda: runner.machine.state is PairState.POSITION_OPEN, timeout_s=10)
+        assert runner.machine.paused  # stays paused until an operator starts it
+        assert runner.position is not None
+        await db.dispose()
+
+
+async def _wait_event(repos: Repositories, recorder: Recorder, kind: str) -> str:
+    for _ in range(200):
+        await recorder.flush()
+        found = await repos.events.find(kind=kind)
+        if found:
+            return str(found[-1].payload.get("reason", ""))
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no {kind} event")
