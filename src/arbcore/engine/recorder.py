@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Unpack
 
+from arbcore.core.client_ids import parse_client_order_id
 from arbcore.core.clock import utc_now
 from arbcore.core.enums import OrderStatus
 from arbcore.core.errors import ExchangeError, OrderOutcomeUnknown
@@ -91,6 +92,7 @@ class Recorder:
         sent_ns: int,
         tick_to_order_ns: int | None,
     ) -> None:
+        ids = parse_client_order_id(request.client_id)
         new = NewOrder(
             exchange=request.venue,
             symbol=request.symbol,
@@ -105,6 +107,9 @@ class Recorder:
             price=request.price,
             reduce_only=request.reduce_only,
             tick_to_order_ns=tick_to_order_ns,
+            leg=ids.leg if ids is not None else None,
+            part=ids.part if ids is not None else None,
+            attempt=ids.attempt if ids is not None else 0,
         )
         self.stats.orders_sent += 1
         self.submit(lambda repos: repos.orders.record(new))
