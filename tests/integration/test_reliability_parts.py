@@ -46,11 +46,11 @@ async def test_two_entry_parts_and_two_exit_parts_share_one_trade(tmp_path: Path
         realized = engine.stats.realized_pnl_usdt
     # ground truth: each venue executed two entry parts and two exit parts of 0.005
     for venue in (BYBIT, BITGET):
-        orders = venue_orders(sim, venue, SYMBOL)
-        assert [o.status for o in orders] == [OrderStatus.FILLED] * 4
-        assert [o.filled_qty for o in orders] == [Decimal("0.005")] * 4
-        assert [o.reduce_only for o in orders] == [False, False, True, True]
-        assert len({trade_id_of(o.client_id) for o in orders}) == 1
+        executed = venue_orders(sim, venue, SYMBOL)
+        assert [o.status for o in executed] == [OrderStatus.FILLED] * 4
+        assert [o.filled_qty for o in executed] == [Decimal("0.005")] * 4
+        assert [o.reduce_only for o in executed] == [False, False, True, True]
+        assert len({trade_id_of(o.client_id) for o in executed}) == 1
     repos = repos_for(tmp_path)
     trades = await used_trades(repos)
     assert len(trades) == 1
