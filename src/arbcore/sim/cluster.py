@@ -12,6 +12,7 @@ from decimal import Decimal
 from arbcore.core.clock import SYSTEM_CLOCK, Clock
 from arbcore.core.enums import Venue
 from arbcore.sim.config import SimConfig
+from arbcore.sim.control import MARKET_MODEL
 from arbcore.sim.faults import FaultController
 from arbcore.sim.instruments import COINS, default_instruments
 from arbcore.sim.market import BookShaper, MarketModel
@@ -86,6 +87,8 @@ class SimCluster:
                 self._shapers.append((venue, symbol, BookShaper(book, config, rng)))
         start_prices = {f"{c}USDT": float(COINS[c].start_price) for c in config.coins}
         self.model = MarketModel(config, start_prices, list(config.venues))
+        for server in self.servers.values():
+            server.app[MARKET_MODEL] = self.model
         self.replay = (
             ReplayDriver(config.replay_file, self.exchanges, config.replay_speed, clock)
             if config.replay_file is not None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -47,6 +48,30 @@ class _Budget:
     value: Any = None
 
 
+@dataclass(frozen=True, slots=True)
+class FaultRates:
+    """Standing probabilities per order (0..1), drawn from a seeded generator, on top of
+    whatever is armed: refuse with one of `reject_reasons`, execute then time out, fill only
+    `partial_fraction` of the order."""
+
+    reject: float = 0.0
+    execute_then_timeout: float = 0.0
+    partial_fill: float = 0.0
+    partial_fraction: float = 0.5
+    reject_reasons: tuple[RejectReason, ...] = (RejectReason.SYSTEM_BUSY,)
+    seed: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reject": self.reject,
+            "execute_then_timeout": self.execute_then_timeout,
+            "partial_fill": self.partial_fill,
+            "partial_fraction": self.partial_fraction,
+            "reject_reasons": [r.value for r in self.reject_reasons],
+            "seed": self.seed,
+        }
+
+
 class FaultController:
     """Faults of one venue. Arming methods are the scripting API; `take_*` methods are consumed
     by the matching core (rejects, partial fills) and the servers (everything on the wire).
@@ -69,6 +94,8 @@ class FaultController:
         self._corrupt = _Budget()
         self._stall_until_s = 0.0
         self._refuse_until_s = 0.0
+        self._rates = FaultRates()
+        self._rates_rng = random.Random(f"rates:{venue.value}")
         self.drop_ws_hooks: list[Callable[[], None]] = []
         self.refuse_hooks: list[Callable[[float], None]] = []
 
@@ -153,6 +180,38 @@ class FaultController:
             budget.left = 0
         self._stall_until_s = 0.0
 
+    def set_rates(
+        self, reject: float = 0.0, execute_then_timeout: float = 0.0, partial_fill: float = 0.0,
+        partial_fraction: float = 0.5, reject_reasons: Sequence[str] = ("system_busy",),
+        seed: int = 1,
+    ) -> FaultRates:  # fmt: skip
+        """Standing fault probabilities per order (all 0 switches them off); reseeds the draw."""
+        for name, value in (("reject", reject), ("execute_then_timeout", execute_then_timeout),
+                            ("partial_fill", partial_fill)):  # fmt: skip
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be a probability in [0, 1]")
+        if not 0.0 <= partial_fraction < 1.0:
+            raise ValueError("partial_fraction must be in [0, 1)")
+        reasons = tuple(RejectReason(r) for r in reject_reasons)
+        if not reasons:
+            raise ValueError("reject_reasons must name at least one reason")
+        self._rates = FaultRates(
+            reject, execute_then_timeout, partial_fill, partial_fraction, reasons, seed
+        )
+        self._rates_rng = random.Random(f"rates:{self.venue.value}:{seed}")
+        log.info("sim fault rates %s", self._rates.as_dict(), extra={"venue": self.venue.value})
+        return self._rates
+
+    @property
+    def rates(self) -> FaultRates:
+        return self._rates
+
+    def _roll(self, probability: float, kind: FaultKind, **params: Any) -> bool:
+        if probability <= 0.0 or self._rates_rng.random() >= probability:
+            return False
+        self._record(kind, "applied", by="rate", **params)
+        return True
+
     def apply(self, spec: dict[str, Any]) -> None:
         """Arm from JSON (HTTP/CLI): {"fault": "<kind>", ...params named as in the methods}."""
         params = dict(spec)
@@ -172,12 +231,19 @@ class FaultController:
         reason = self._reject.value
         if self._take(self._reject, FaultKind.REJECT_ORDERS):
             return RejectReason(reason)
+        rates = self._rates
+        if rates.reject > 0.0 and self._rates_rng.random() < rates.reject:
+            chosen = self._rates_rng.choice(rates.reject_reasons)
+            self._record(FaultKind.REJECT_ORDERS, "applied", by="rate", reason=chosen.value)
+            return chosen
         return None
 
     def take_partial_fill(self) -> float | None:
         fraction = self._partial.value
         if self._take(self._partial, FaultKind.PARTIAL_FILL):
             return float(fraction)
+        if self._roll(self._rates.partial_fill, FaultKind.PARTIAL_FILL):
+            return self._rates.partial_fraction
         return None
 
     def take_rate_limit(self) -> bool:
@@ -188,7 +254,9 @@ class FaultController:
         return float(ms) if self._take(self._delay, FaultKind.DELAY_RESPONSES) else 0.0
 
     def take_execute_then_timeout(self) -> bool:
-        return self._take(self._timeout, FaultKind.EXECUTE_THEN_TIMEOUT)
+        if self._take(self._timeout, FaultKind.EXECUTE_THEN_TIMEOUT):
+            return True
+        return self._roll(self._rates.execute_then_timeout, FaultKind.EXECUTE_THEN_TIMEOUT)
 
     def take_skip_sequence(self) -> bool:
         return self._take(self._skip, FaultKind.SKIP_SEQUENCE)

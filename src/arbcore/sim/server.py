@@ -19,6 +19,7 @@ from arbcore.core.clock import Clock
 from arbcore.core.enums import Venue
 from arbcore.core.quantize import fmt
 from arbcore.sim.config import DemoCredentials, SimConfig
+from arbcore.sim.control import install_control_routes
 from arbcore.sim.events import PrivateEvent
 from arbcore.sim.faults import FaultController
 from arbcore.sim.market import BookUpdate, SimBook
@@ -208,6 +209,7 @@ class VenueServer:
         self.app.router.add_get(f"{CONTROL_PREFIX}/faults", self._get_faults)
         self.app.router.add_post(f"{CONTROL_PREFIX}/faults", self._post_faults)
         self.app.router.add_get(f"{CONTROL_PREFIX}/state", self._get_state)
+        install_control_routes(self)
         front_end.setup_routes(self.app)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
