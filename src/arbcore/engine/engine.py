@@ -61,6 +61,9 @@ class Engine:
         self._loops: list[asyncio.Task[None]] = []
         self._subscribed: set[tuple[Venue, str]] = set()
         self._private: set[Venue] = set()
+        self._stale_since: dict[tuple[Venue, str], tuple[float, str]] = {}
+        self._stale_alerted: set[tuple[Venue, str]] = set()
+        self.books.listen_state(self._on_book_state)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -89,6 +92,7 @@ class Engine:
                 self._loop(self._monitor())
                 self._loop(self._refresh_balances())
                 self._loop(self._sync_pairs(repos))
+                self._loop(self._watch_staleness())
                 for runner in self.runners.values():
                     if runner.spec.enabled:
                         runner.machine.start()
@@ -337,6 +341,42 @@ class Engine:
             await asyncio.sleep(interval_s)
             for runner in self.runners.values():
                 runner.check_position()
+
+    def _on_book_state(self, venue: Venue, symbol: str, stale: bool, reason: str) -> None:
+        key = (venue, symbol)
+        if stale:
+            self._stale_since.setdefault(key, (asyncio.get_running_loop().time(), reason))
+            self.recorder.event(
+                "book_stale", None, None, venue=venue.value, symbol=symbol, reason=reason
+            )
+            return
+        self._stale_since.pop(key, None)
+        if key in self._stale_alerted:
+            self._stale_alerted.discard(key)
+            self.recorder.event("stale_recovered", None, None, venue=venue.value, symbol=symbol)
+
+    async def _watch_staleness(self) -> None:
+        """SPEC §6: a book stale for longer than `stale_alert_after_s` raises one alert
+        (with the Pairs holding positions that wait on it); recovery is journaled too."""
+        limit_s = self.settings.engine.stale_alert_after_s
+        while True:
+            await asyncio.sleep(min(1.0, limit_s / 2))
+            now = asyncio.get_running_loop().time()
+            for key, (since, reason) in list(self._stale_since.items()):
+                if key in self._stale_alerted or now - since < limit_s:
+                    continue
+                self._stale_alerted.add(key)
+                waiting = [
+                    r.pair_id
+                    for r in self.runners.values()
+                    if r.spec.symbol == key[1] and r.position is not None
+                    and key[0] in (r.position.long.venue, r.position.short.venue)
+                ]  # fmt: skip
+                self.recorder.event(
+                    "stale_alert", None, None, venue=key[0].value, symbol=key[1],
+                    stale_s=round(now - since, 1), reason=reason, pairs_with_positions=waiting,
+                )  # fmt: skip
+                log.error("%s %s stale for %.0fs (%s)", key[0], key[1], now - since, reason)
 
     async def _refresh_balances(self) -> None:
         while True:
