@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -136,6 +136,14 @@ class Trading(Protocol):
     async def submit_order(self, req: OrderRequest) -> OrderResult:
         """Send one order. Raises OrderRejected (and subclasses), RateLimited,
         TransientError, or OrderOutcomeUnknown when it may have executed."""
+        ...
+
+    def submit_order_now(self, req: OrderRequest) -> Awaitable[OrderResult]:
+        """The hot-path form of `submit_order`: the request is signed and WRITTEN to the
+        exchange's socket before this returns (no await, no task hop), on a pre-opened
+        keep-alive connection; the returned awaitable gives exactly what `submit_order`
+        would (same result, same errors). With no connection ready, the write happens when
+        the awaitable is first awaited (then it is just `submit_order`)."""
         ...
 
     async def cancel_order(self, symbol: str, client_id: str) -> OrderResult: ...
