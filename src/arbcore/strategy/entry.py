@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -13,7 +13,7 @@ from arbcore.core.models import OrderRequest
 from arbcore.core.quantize import floor_to_step, price_to_tick
 from arbcore.strategy.balance import BalanceResult, balance_legs, record_fill, tolerance_base
 from arbcore.strategy.journal import OrderPurpose
-from arbcore.strategy.legs import Leg, LegOutcome, LegRunner
+from arbcore.strategy.legs import Leg, LegOutcome, LegRunner, retry_delay_s
 from arbcore.strategy.position import ArbPosition
 
 PriceNow = Callable[[Leg, Side, Decimal], float | None]
@@ -67,16 +67,30 @@ def entry_request(plan: PartPlan, leg: Leg, side: Side, qty: Decimal, attempt: i
     )
 
 
-async def enter_part(
-    runner: LegRunner, plan: PartPlan, position: ArbPosition, price_now: PriceNow
-) -> PartOutcome:
-    """Send both legs at once; retry a missing second leg; end hedged or flat."""
+SentLegs = tuple[Awaitable[LegOutcome], Awaitable[LegOutcome]]
+
+
+def send_entry_legs(runner: LegRunner, plan: PartPlan) -> SentLegs:
+    """Write both legs' IOC orders now, back to back (hot path, no await in between)."""
     long_req = entry_request(plan, plan.long, Side.BUY, plan.qty_base, 0)
     short_req = entry_request(plan, plan.short, Side.SELL, plan.qty_base, 0)
-    long_out, short_out = await asyncio.gather(
-        runner.send(plan.trade_id, OrderPurpose.ENTRY, plan.long, long_req, plan.recv_ns),
-        runner.send(plan.trade_id, OrderPurpose.ENTRY, plan.short, short_req, plan.recv_ns),
+    return (
+        runner.send_now(plan.trade_id, OrderPurpose.ENTRY, plan.long, long_req, plan.recv_ns),
+        runner.send_now(plan.trade_id, OrderPurpose.ENTRY, plan.short, short_req, plan.recv_ns),
     )
+
+
+async def enter_part(
+    runner: LegRunner,
+    plan: PartPlan,
+    position: ArbPosition,
+    price_now: PriceNow,
+    sent: SentLegs | None = None,
+) -> PartOutcome:
+    """Both legs at once (already written when `sent` is given); retry a missing second
+    leg; end hedged or flat."""
+    pending = sent if sent is not None else send_entry_legs(runner, plan)
+    long_out, short_out = await asyncio.gather(*pending)
     tick_to_order = (
         None if plan.recv_ns is None else max(long_out.sent_ns, short_out.sent_ns) - plan.recv_ns
     )
@@ -119,7 +133,7 @@ async def _retry_missing_leg(
         qty = floor_to_step(abs(imbalance), leg.instrument.base_step)
         if qty < leg.instrument.min_qty_base:
             break
-        await asyncio.sleep(delay)
+        await asyncio.sleep(retry_delay_s(delay, last[side].error))
         fresh = price_now(leg, side, qty)
         limit = float(plan.limit_price(leg, side))
         if fresh is None or (fresh > limit if side is Side.BUY else fresh < limit):

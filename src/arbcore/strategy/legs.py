@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from arbcore.core.enums import OrderType, Side, TimeInForce, Venue
-from arbcore.core.errors import ExchangeError, OrderOutcomeUnknown, TransientError
+from arbcore.core.errors import ExchangeError, OrderOutcomeUnknown, RateLimited, TransientError
 from arbcore.core.models import Instrument, OrderRequest, OrderResult
 from arbcore.core.quantize import floor_to_step
 from arbcore.exchanges.base import Trading
@@ -18,6 +18,15 @@ from arbcore.strategy.order_tracker import OrderTracker
 
 ZERO = Decimal(0)
 RETRY_DELAYS_S = (0.05, 0.1, 0.2)  # SPEC §5.3: up to 3 retries, exponential backoff
+MAX_RATE_LIMIT_WAIT_S = 2.0  # longest pause honoured when a rate limit names its end
+
+
+def retry_delay_s(backoff_s: float, error: ExchangeError | None) -> float:
+    """The backoff, stretched to the end of a rate-limit pause the last failure announced
+    (a retry sent earlier is refused by our own budget and wastes the attempt)."""
+    if isinstance(error, RateLimited) and error.retry_after_s is not None:
+        return max(backoff_s, min(error.retry_after_s, MAX_RATE_LIMIT_WAIT_S))
+    return backoff_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,27 @@ class LegRunner:
         self.journal = journal
         self.retry_delays_s = retry_delays_s
 
+    def send_now(
+        self,
+        trade_id: int,
+        purpose: OrderPurpose,
+        leg: Leg,
+        request: OrderRequest,
+        recv_ns: int | None = None,
+    ) -> Awaitable[LegOutcome]:
+        """Write the order now (hot path: no await before the bytes leave) and return the
+        awaitable outcome. `recv_ns` (frame receive time) makes this an entry's
+        tick-to-order measurement, taken right after the write."""
+        try:
+            pending = leg.client.submit_order_now(request)
+        except ExchangeError as exc:  # a connector that refuses before writing
+            pending = _raise(exc)
+        sent_ns = time.perf_counter_ns()
+        self.journal.order_sent(
+            trade_id, purpose, request, sent_ns, None if recv_ns is None else sent_ns - recv_ns
+        )
+        return self._finish(trade_id, leg, request, pending, sent_ns)
+
     async def send(
         self,
         trade_id: int,
@@ -71,14 +101,20 @@ class LegRunner:
         request: OrderRequest,
         recv_ns: int | None = None,
     ) -> LegOutcome:
-        sent_ns = time.perf_counter_ns()
-        self.journal.order_sent(
-            trade_id, purpose, request, sent_ns, None if recv_ns is None else sent_ns - recv_ns
-        )
+        return await self.send_now(trade_id, purpose, leg, request, recv_ns)
+
+    async def _finish(
+        self,
+        trade_id: int,
+        leg: Leg,
+        request: OrderRequest,
+        pending: Awaitable[OrderResult],
+        sent_ns: int,
+    ) -> LegOutcome:
         result: OrderResult | None = None
         error: ExchangeError | None = None
         try:
-            result = await leg.client.submit_order(request)
+            result = await pending
             if not result.status.is_final:
                 result = await self.tracker.wait_final(
                     leg.client, request.symbol, request.client_id
@@ -117,9 +153,10 @@ class LegRunner:
         left = floor_to_step(qty_base, step)
         done = ZERO
         outcomes: list[LegOutcome] = []
-        for attempt, delay in enumerate((0.0, *self.retry_delays_s)):
+        for attempt, backoff_s in enumerate((0.0, *self.retry_delays_s)):
             if left <= 0:
                 break
+            delay = retry_delay_s(backoff_s, outcomes[-1].error) if outcomes else 0.0
             if delay:
                 await asyncio.sleep(delay)
             request = OrderRequest(
@@ -139,3 +176,7 @@ class LegRunner:
             if not outcome.retryable:
                 break
         return done, outcomes
+
+
+async def _raise(exc: ExchangeError) -> OrderResult:
+    raise exc
