@@ -94,6 +94,18 @@ async def test_execute_then_timeout_rate_executes_and_drops_the_answer(
     assert sim.faults(B).applied[FaultKind.EXECUTE_THEN_TIMEOUT] == 1
 
 
+async def test_clear_switches_rates_off_and_disarms_pending_faults(
+    sim: RunningSim, http: aiohttp.ClientSession
+) -> None:
+    await _control(http, sim, "POST", "rates", json={"reject": 1.0})
+    await _control(http, sim, "POST", "faults", json={"fault": "rate_limit_next", "n": 5})
+    status, body = await _control(http, sim, "POST", "clear")
+    assert status == 200 and body["rates"]["reject"] == 0.0
+    answer = await private_post(http, sim.endpoints[B], CREATE, market_order("0.001"))
+    assert answer["retCode"] == 0
+    assert sim.faults(B).applied[FaultKind.RATE_LIMIT] == 0
+
+
 async def test_forced_episode_moves_this_venues_offset(
     sim: RunningSim, http: aiohttp.ClientSession
 ) -> None:
@@ -129,5 +141,7 @@ async def test_truth_lists_executed_orders_ledger_sums_and_positions(
     assert sum(ledger.values()) == Decimal(truth["balance_usdt"])
     (btc,) = [p for p in truth["positions"] if p["symbol"] == "BTCUSDT"]
     assert Decimal(btc["signed_base"]) == Decimal("0.003")
+    _, light = await _control(http, sim, "GET", f"truth?account={ep.api_key}&orders=0")
+    assert light["orders"] == [] and light["positions"] == truth["positions"]
     status, _ = await _control(http, sim, "GET", "truth?account=nobody")
     assert status == 404

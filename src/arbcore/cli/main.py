@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from arbcore import __version__
+from arbcore.cli.chaos import chaos
 from arbcore.cli.config import config_app
 from arbcore.cli.db import db_app
 from arbcore.cli.demo import demo
@@ -23,6 +24,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(sim_app, name="sim")
 app.command(name="demo")(demo)
 app.command(name="run")(run)
+app.command(name="chaos")(chaos)
 app.add_typer(pairs_app, name="pairs")
 
 

@@ -25,7 +25,9 @@ def install_control_routes(server: VenueServer) -> None:
     params: reject, execute_then_timeout, partial_fill, partial_fraction, reject_reasons, seed);
     `POST /__sim/episode` {"symbol", "size_bps", "duration_s"} forces a divergence episode of
     this venue (needs the cluster's market model under MARKET_MODEL);
-    `GET /__sim/truth?account=<id>` every executed order, ledger sums by kind, positions.
+    `GET /__sim/truth?account=<id>[&orders=0]` every executed order (unless orders=0), ledger
+    sums by kind, positions with signed base quantities;
+    `POST /__sim/clear` disarms pending faults and sets every standing rate to 0.
     """
     routes = _ControlRoutes(server)
     router = server.app.router
@@ -33,6 +35,7 @@ def install_control_routes(server: VenueServer) -> None:
     router.add_post(f"{CONTROL_PREFIX}/rates", routes.post_rates)
     router.add_post(f"{CONTROL_PREFIX}/episode", routes.post_episode)
     router.add_get(f"{CONTROL_PREFIX}/truth", routes.get_truth)
+    router.add_post(f"{CONTROL_PREFIX}/clear", routes.post_clear)
 
 
 def _bad_request(message: str) -> web.Response:
@@ -57,6 +60,11 @@ class _ControlRoutes:
             return _bad_request(str(exc))
         return web.json_response({"ok": True, "rates": rates.as_dict()})
 
+    async def post_clear(self, request: web.Request) -> web.Response:
+        self.ctx.faults.clear()
+        rates = self.ctx.faults.set_rates()
+        return web.json_response({"ok": True, "rates": rates.as_dict()})
+
     async def post_episode(self, request: web.Request) -> web.Response:
         model = request.app.get(MARKET_MODEL)
         if model is None:
@@ -79,7 +87,8 @@ class _ControlRoutes:
         if account_id not in exchange.accounts:
             return web.json_response({"error": f"no account {account_id}"}, status=404)
         orders = []
-        for order in exchange.account_orders(account_id):
+        with_orders = request.query.get("orders", "1") != "0"
+        for order in exchange.account_orders(account_id) if with_orders else ():
             if order.filled_qty == 0:
                 continue
             inst = exchange.instrument(order.symbol)

@@ -1,0 +1,1 @@
+"""Chaos campaign: the real engine process against the simulator under seeded faults and kills."""
