@@ -126,8 +126,7 @@ class NakedTracker:
             self.max_naked_outside_kills_ms = max(self.max_naked_outside_kills_ms, duration_ms)
         period = {
             "symbol": symbol,
-            "started_utc": time.strftime("%H:%M:%S", time.gmtime(wall_s))
-            + f".{wall_s % 1:.3f}"[2:],
+            "started_utc": datetime.fromtimestamp(wall_s, UTC).strftime("%H:%M:%S.%f")[:-3],
             "duration_ms": round(duration_ms),
             "kill_inside": killed,
         }
