@@ -130,16 +130,7 @@ class Reconciler:
         try:
             known = await self.repos.orders.get(result.venue, result.client_id)
         except RecordNotFound:
-            request = OrderRequest(
-                venue=result.venue,
-                symbol=result.symbol,
-                side=result.side,
-                qty_base=result.requested_base,
-                client_id=result.client_id,
-                order_type=OrderType.LIMIT,
-                tif=TimeInForce.IOC,
-                reduce_only=result.reduce_only,
-            )
+            request = _request_of(result)
             self.recorder.order_sent(trade_id, purpose, request, time.perf_counter_ns(), None)
             self.recorder.order_done(trade_id, request, result, None, time.perf_counter_ns())
             self.recorder.event(
@@ -153,14 +144,9 @@ class Reconciler:
             self.report.orders_recovered += 1
             return
         if known.status != result.status or known.filled_base != result.filled_base:
-            request = OrderRequest(
-                venue=result.venue,
-                symbol=result.symbol,
-                side=result.side,
-                qty_base=result.requested_base,
-                client_id=result.client_id,
+            self.recorder.order_done(
+                trade_id, _request_of(result), result, None, time.perf_counter_ns()
             )
-            self.recorder.order_done(trade_id, request, result, None, time.perf_counter_ns())
             self.report.orders_updated += 1
 
     async def _finalize_unseen(self, order: OrderRecord) -> None:
@@ -168,13 +154,6 @@ class Reconciler:
         leg = self.legs.get(order.exchange, {}).get(order.symbol)
         if leg is None:
             return
-        request = OrderRequest(
-            venue=order.exchange,
-            symbol=order.symbol,
-            side=order.side,
-            qty_base=order.requested_base,
-            client_id=order.client_id,
-        )
         try:
             result = await leg.client.fetch_order(order.symbol, order.client_id)
         except OrderNotFound:
@@ -188,7 +167,9 @@ class Reconciler:
                 requested_base=order.requested_base,
                 error="not found on the exchange at restart",
             )
-        self.recorder.order_done(order.trade_id or 0, request, result, None, time.perf_counter_ns())
+        self.recorder.order_done(
+            order.trade_id or 0, _request_of(result), result, None, time.perf_counter_ns()
+        )
         self.report.orders_updated += 1
 
     # ------------------------------------------------------------------ trades
@@ -379,6 +360,20 @@ class Reconciler:
             qty_base=qty,
             closed_base=done,
         )
+
+
+def _request_of(result: OrderResult) -> OrderRequest:
+    """The request an exchange order answers, rebuilt for the records (recovered orders)."""
+    return OrderRequest(
+        venue=result.venue,
+        symbol=result.symbol,
+        side=result.side,
+        qty_base=result.requested_base,
+        client_id=result.client_id,
+        order_type=OrderType.LIMIT,
+        tif=TimeInForce.IOC,
+        reduce_only=result.reduce_only,
+    )
 
 
 def _close_ids(trade_id: int, tag: str, round_no: int) -> Callable[[int], str]:
