@@ -75,6 +75,13 @@ class ControlService:
         await self.repos.events.append("clear_error_requested", {}, pair_id=pair_id)
         return record
 
+    async def request_max_concurrent(self, limit: int) -> None:
+        """Ask the running engine to change `max_concurrent_arbitrages`. Lowering it never
+        closes running arbitrages; new entries wait until use falls below the limit."""
+        if limit < 0:
+            raise ArbcoreError(f"max_concurrent_arbitrages must be >= 0, got {limit}")
+        await self.repos.events.append("max_concurrent_requested", {"limit": limit})
+
     async def check_pair(self, spec: PairSpec) -> list[str]:
         """Validate against every exchange's instrument limits, read from the exchanges now."""
         missing = [v for v in spec.exchanges if not self.settings.exchanges[v].enabled]

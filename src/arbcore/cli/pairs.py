@@ -3,58 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from arbcore.cli.common import run_loop, settings_or_exit
+from arbcore.cli.common import ConfigOpt, call_control
 from arbcore.core.enums import MarginMode, Venue
-from arbcore.core.errors import ArbcoreError
 from arbcore.core.models import PairSpec
 from arbcore.core.records import PairRecord
 
-if TYPE_CHECKING:
-    from arbcore.settings import Settings
-
 pairs_app = typer.Typer(help="Manage Pairs (arbitrage configurations) in the database.")
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help="app.yaml (default configs/app.yaml).")
-]
-
-
-async def _with_control(settings: Settings, action: str, *args: object) -> object:
-    from arbcore.control import ControlService
-    from arbcore.persistence import migrate
-    from arbcore.persistence.db import open_database
-    from arbcore.persistence.repositories import Repositories
-
-    await migrate.upgrade(settings.database.url)
-    db = open_database(**settings.database.model_dump())
-    try:
-        control = ControlService(settings, Repositories(db))
-        method = getattr(control, action)
-        return await method(*args)
-    finally:
-        await db.dispose()
-
-
-def _call(config: Path | None, action: str, *args: object) -> object:
-    from arbcore.control import PairRefused
-
-    settings = settings_or_exit(config)
-    try:
-        return run_loop(_with_control(settings, action, *args))
-    except PairRefused as exc:
-        typer.echo("pair refused:", err=True)
-        for problem in exc.problems:
-            typer.echo(f"  - {problem}", err=True)
-        raise typer.Exit(1) from None
-    except ArbcoreError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
 
 
 def _show(records: list[PairRecord]) -> None:
@@ -90,7 +50,7 @@ def _show(records: list[PairRecord]) -> None:
 @pairs_app.command("list")
 def list_pairs(config: ConfigOpt = None) -> None:
     """List stored Pairs with their parameters and state."""
-    records = _call(config, "list_pairs")
+    records = call_control(config, "list_pairs")
     assert isinstance(records, list)
     _show(records)
 
@@ -134,7 +94,7 @@ def add(
         max_slippage_pct=max_slippage_pct,
         enabled=not paused,
     )
-    record = _call(config, "add_pair", spec)
+    record = call_control(config, "add_pair", spec)
     assert isinstance(record, PairRecord)
     typer.echo(f"pair {record.id} added: {record.spec.symbol} on {','.join(venues)}")
 
@@ -142,21 +102,21 @@ def add(
 @pairs_app.command("start")
 def start(pair_id: int, config: ConfigOpt = None) -> None:
     """Enable a Pair (a running engine starts it within seconds)."""
-    _call(config, "set_enabled", pair_id, True)
+    call_control(config, "set_enabled", pair_id, True)
     typer.echo(f"pair {pair_id} enabled")
 
 
 @pairs_app.command("pause")
 def pause(pair_id: int, config: ConfigOpt = None) -> None:
     """Stop new entries of a Pair; an open position keeps its exits and stop loss."""
-    _call(config, "set_enabled", pair_id, False)
+    call_control(config, "set_enabled", pair_id, False)
     typer.echo(f"pair {pair_id} paused")
 
 
 @pairs_app.command("remove")
 def remove(pair_id: int, config: ConfigOpt = None) -> None:
     """Delete a Pair that has no open arbitrage (its history stays)."""
-    _call(config, "remove_pair", pair_id)
+    call_control(config, "remove_pair", pair_id)
     typer.echo(f"pair {pair_id} removed")
 
 
@@ -164,5 +124,5 @@ def remove(pair_id: int, config: ConfigOpt = None) -> None:
 def clear_error(pair_id: int, config: ConfigOpt = None) -> None:
     """Ask the running engine to clear a Pair's ERROR (only if the venues are hedged or
     flat as recorded); the Pair then stays paused until `pairs start`."""
-    _call(config, "request_clear_error", pair_id)
+    call_control(config, "request_clear_error", pair_id)
     typer.echo(f"pair {pair_id}: clear requested; see `arbcore pairs list` and the events journal")

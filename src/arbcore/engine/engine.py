@@ -10,7 +10,7 @@ from typing import Any
 
 from arbcore.core.enums import PairState, Venue
 from arbcore.core.models import Instrument, PairSpec
-from arbcore.core.records import CloseReason, PairRecord
+from arbcore.core.records import CloseReason, EventRecord, PairRecord
 from arbcore.engine.pair_runner import PairRunner, RunnerContext
 from arbcore.engine.reconciler import Reconciler, ReconcileReport
 from arbcore.engine.recorder import Recorder
@@ -38,6 +38,7 @@ from arbcore.strategy.order_tracker import OrderTracker
 
 log = logging.getLogger(__name__)
 CLEAR_ERROR_REQUESTED = "clear_error_requested"
+MAX_CONCURRENT_REQUESTED = "max_concurrent_requested"
 
 
 class Engine:
@@ -220,19 +221,18 @@ class Engine:
         """Pick up Pairs added, enabled, paused or removed in the database (CLI, API), and
         operators' requests to clear ERROR."""
         seen = await repos.events.find(kind=CLEAR_ERROR_REQUESTED, limit=1_000_000)
-        clear_after = seen[-1].id if seen else 0
+        seen += await repos.events.find(kind=MAX_CONCURRENT_REQUESTED, limit=1_000_000)
+        after = max((e.id for e in seen), default=0)
         while True:
             await asyncio.sleep(interval_s)
             try:
-                requests = await repos.events.find(kind=CLEAR_ERROR_REQUESTED, after_id=clear_after)
+                requests = await repos.events.find(after_id=after)
             except Exception:
-                log.exception("pair sync: reading clear requests failed")
+                log.exception("pair sync: reading operator requests failed")
                 requests = []
             for request in requests:
-                clear_after = request.id
-                target = self.runners.get(request.pair_id or 0)
-                if target is not None:
-                    self.spawn(self._clear(target))
+                after = request.id
+                self._apply_request(request)
             try:
                 stored = {r.id: r for r in await repos.pairs.find(include_deleted=True)}
             except Exception:
@@ -289,6 +289,20 @@ class Engine:
             if self.settings.exchanges[venue].trade and venue not in self._private:
                 self._private.add(venue)
                 await client.subscribe_private(self.tracker.on_order)
+
+    def _apply_request(self, request: EventRecord) -> None:
+        """Operator requests journaled by ControlService (CLI, API)."""
+        if request.kind == CLEAR_ERROR_REQUESTED:
+            target = self.runners.get(request.pair_id or 0)
+            if target is not None:
+                self.spawn(self._clear(target))
+        elif request.kind == MAX_CONCURRENT_REQUESTED:
+            limit = int(request.payload["limit"])
+            self.slots.set_limit(limit)
+            self.recorder.event(
+                "max_concurrent_set", None, None, limit=limit, in_use=self.slots.in_use
+            )
+            log.info("max_concurrent_arbitrages set to %s (%s in use)", limit, self.slots.in_use)
 
     async def _clear(self, runner: PairRunner) -> None:
         if not await runner.operator_clear():
