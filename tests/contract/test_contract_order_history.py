@@ -93,6 +93,14 @@ class Orders:
         self.accepted.append(req.client_id)
         return result
 
+    async def crossing_gtc(self) -> OrderResult:
+        """A GTC buy through the ask: with a partial-fill fault it rests partly filled."""
+        price = self.mid * (1 + SLIPPAGE)
+        req = _request(self.adapter, Side.BUY, price, self.next_id(), tif=TimeInForce.GTC)
+        result = await self.client.submit_order(req)
+        self.accepted.append(req.client_id)
+        return result
+
     async def refused_order(self, side: Side, *, reduce_only: bool = False) -> None:
         client_id = self.next_id("x")
         with pytest.raises(OrderRejected):
@@ -120,6 +128,7 @@ async def test_fetch_orders_returns_every_accepted_order_like_fetch_order(
     paging_client: ExchangeClient, adapter: VenueAdapter, sim: RunningSim
 ) -> None:
     client = paging_client
+    sim.pause_market()  # a partly filled resting order must stay so while it is compared
     orders, old_id = await _place_mix(client, adapter, sim)
     since_ms = int(time.time() * 1000)
     await asyncio.sleep(0.01)
@@ -131,6 +140,8 @@ async def test_fetch_orders_returns_every_accepted_order_like_fetch_order(
     sim.faults(adapter.venue).reject_next_orders(1, RejectReason.INSUFFICIENT_MARGIN)
     await orders.refused_order(Side.BUY)
     resting = [await orders.resting(inst.tick_size) for _ in range(3)]
+    sim.faults(adapter.venue).partial_fill_next(1, 0.5)
+    partial_resting = await orders.crossing_gtc()
     cancelled = await orders.resting(inst.tick_size)
     await client.cancel_order(adapter.symbol, cancelled.client_id)
 
@@ -171,6 +182,9 @@ async def test_fetch_orders_returns_every_accepted_order_like_fetch_order(
         got = by_id[order.client_id]
         assert got.status is OrderStatus.NEW and got.filled_base == 0 and got.fee_usdt == 0
     assert by_id[cancelled.client_id].status is OrderStatus.CANCELLED
+    got = by_id[partial_resting.client_id]  # open: its fee may have to come from the fills
+    assert got.status is OrderStatus.PARTIALLY_FILLED
+    assert 0 < got.filled_base < adapter.qty_base and got.fee_usdt > 0
 
 
 async def test_fetch_orders_far_back_walks_history_windows(

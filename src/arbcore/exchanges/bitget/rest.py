@@ -256,9 +256,36 @@ class BitgetRest:
         id_less_than: str = "",
         start_ms: int | None = None,
         end_ms: int | None = None,
+        status: str = "",
     ) -> s.OrdersHistory:
-        """One page of orders-pending or orders-history, newest first; the next (older) page
-        is asked with `idLessThan` = this page's `endId`."""
+        """One page of orders-pending (optionally one `status`) or orders-history, newest
+        first; the next (older) page is asked with `idLessThan` = this page's `endId`."""
+        params = {
+            "symbol": venue_symbol,
+            "productType": self.profile.product_type,
+            "limit": str(limit),
+        }
+        if status:
+            params["status"] = status
+        if id_less_than:
+            params["idLessThan"] = id_less_than
+        if start_ms is not None:
+            params["startTime"] = str(start_ms)
+        if end_ms is not None:
+            params["endTime"] = str(end_ms)
+        data: s.OrdersHistory | None = await self.call("GET", path, DEC_ORDERS, params=params)
+        return data if data is not None else s.OrdersHistory()
+
+    async def fills_page(
+        self,
+        venue_symbol: str,
+        *,
+        limit: int,
+        id_less_than: str = "",
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> s.Fills:
+        """One page of order/fills in start_ms..end_ms (at most 3 months apart), newest first."""
         params = {
             "symbol": venue_symbol,
             "productType": self.profile.product_type,
@@ -270,8 +297,8 @@ class BitgetRest:
             params["startTime"] = str(start_ms)
         if end_ms is not None:
             params["endTime"] = str(end_ms)
-        data: s.OrdersHistory | None = await self.call("GET", path, DEC_ORDERS, params=params)
-        return data if data is not None else s.OrdersHistory()
+        data: s.Fills | None = await self.call("GET", c.PATH_FILLS, DEC_FILLS, params=params)
+        return data if data is not None else s.Fills()
 
     # --- account --------------------------------------------------------------------------
 

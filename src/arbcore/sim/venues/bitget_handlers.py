@@ -260,15 +260,22 @@ class BitgetApi:
         orders = self.exchange.account_orders(account_id, sym, open_only=open_only)
         if not open_only:
             orders = [o for o in orders if not o.is_open]
+        else:
+            orders = lists.pending_status(orders, params)
         if params.get("orderId"):
             orders = [o for o in orders if o.order_id == params["orderId"]]
         if params.get("clientOid"):
             orders = [o for o in orders if o.client_id == params["clientOid"]]
-        orders = lists.in_window(orders, params, now_ms, history=not open_only)
+        orders = lists.in_window(
+            orders, params, now_ms, lambda o: o.created_ms, keep_90_days=not open_only
+        )
         if params.get("idLessThan"):
-            orders = lists.after_id(orders, params["idLessThan"])
+            orders = lists.after_id(orders, params["idLessThan"], lambda o: o.order_id)
         chosen = orders[: lists.page_limit(params)]
         rows = [self.order_json(account_id, o.order_id, "status") for o in chosen]
+        if open_only:
+            for row in rows:
+                row["fee"] = ""
         end_id = rows[-1]["orderId"] if rows else None
         return {"entrustedList": rows, "endId": end_id}
 
@@ -285,11 +292,13 @@ class BitgetApi:
         fills = [f for f in self.exchange.account_fills(account_id, sym) if not f.is_funding]
         if params.get("orderId"):
             fills = [f for f in fills if f.order_id == params["orderId"]]
-        limit = int(params.get("limit", "100") or 100)
+        fills = lists.in_window(fills, params, now_ms, lambda f: f.ts_ms, keep_90_days=False)
+        if params.get("idLessThan"):
+            fills = lists.after_id(fills, params["idLessThan"], lambda f: f.exec_id)
         mode = self.exchange.account(account_id).position_mode
         rows = [
             enc.fill_record(f, self.exchange.orders[f.order_id].reduce_only, mode)
-            for f in fills[:limit]
+            for f in fills[: lists.page_limit(params)]
         ]
         return {"fillList": rows, "endId": rows[-1]["tradeId"] if rows else None}
 

@@ -1,15 +1,21 @@
-"""Bitget order-list paging as the real server does it: orders-pending and orders-history.
+"""Bitget list paging as the real server does it: orders-pending, orders-history, fills.
 
-Newest first; `limit` at most 100 (default 100); `idLessThan` continues after the order
+Newest first; `limit` at most 100 (default 100); `idLessThan` continues after the record
 with that id (the previous page's `endId`); startTime/endTime bound the creation time,
-3 months apart at most; orders-history keeps 90 days.
+3 months apart at most; orders-history keeps 90 days. orders-pending rows carry an empty
+`fee` (official example: a partially filled order with `"fee": ""`), so clients complete
+fees from fills; `status` narrows pending orders to `live` or `partially_filled`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
+from arbcore.core.enums import OrderStatus
 from arbcore.sim.events import RejectReason, SimOrder, SimReject
+
+T = TypeVar("T")
 
 DAY_MS = 24 * 3600 * 1000
 HISTORY_KEEP_MS = 90 * DAY_MS
@@ -32,26 +38,42 @@ def page_limit(params: Mapping[str, str]) -> int:
 
 
 def in_window(
-    orders: list[SimOrder], params: Mapping[str, str], now_ms: int, history: bool
-) -> list[SimOrder]:
-    """`orders` created between startTime and endTime (history: within the last 90 days)."""
+    records: Sequence[T],
+    params: Mapping[str, str],
+    now_ms: int,
+    created_ms: Callable[[T], int],
+    *,
+    keep_90_days: bool,
+) -> list[T]:
+    """`records` created between startTime and endTime (and within 90 days if kept so)."""
     start, end = _int(params, "startTime"), _int(params, "endTime")
     if start is not None and end is not None and end - start > HISTORY_KEEP_MS:
         raise SimReject(RejectReason.INVALID_PARAMETER, "startTime and endTime over 3 months")
     low = start if start is not None else (end if end is not None else now_ms) - HISTORY_KEEP_MS
-    if history:
+    if keep_90_days:
         low = max(low, now_ms - HISTORY_KEEP_MS)
+    elif start is None and end is None:
+        return list(records)
     high = end if end is not None else now_ms
-    if start is None and end is None and not history:
-        return orders
-    return [o for o in orders if low <= o.created_ms <= high]
+    return [r for r in records if low <= created_ms(r) <= high]
 
 
-def after_id(orders: list[SimOrder], id_less_than: str) -> list[SimOrder]:
-    """The orders after `id_less_than` in newest-first order (all when it is unknown)."""
-    for index, order in enumerate(orders):
-        if order.order_id == id_less_than:
-            return orders[index + 1 :]
+def pending_status(orders: list[SimOrder], params: Mapping[str, str]) -> list[SimOrder]:
+    wanted = params.get("status", "")
+    if wanted == "live":
+        return [o for o in orders if o.status is OrderStatus.NEW]
+    if wanted == "partially_filled":
+        return [o for o in orders if o.status is OrderStatus.PARTIALLY_FILLED]
+    if wanted:
+        raise SimReject(RejectReason.INVALID_PARAMETER, "status")
+    return orders
+
+
+def after_id(records: Sequence[T], id_less_than: str, record_id: Callable[[T], str]) -> list[T]:
+    """The records after the one with id `id_less_than` in newest-first order."""
+    for index, record in enumerate(records):
+        if record_id(record) == id_less_than:
+            return list(records[index + 1 :])
     if not id_less_than.isdigit():
-        raise SimReject(RejectReason.INVALID_PARAMETER, "idLessThan is not an order id")
-    return [o for o in orders if int(o.order_id) < int(id_less_than)]
+        raise SimReject(RejectReason.INVALID_PARAMETER, "idLessThan is not a known id")
+    return [r for r in records if record_id(r).isdigit() and int(record_id(r)) < int(id_less_than)]
