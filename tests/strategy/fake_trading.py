@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -40,6 +41,7 @@ class FakeTrading:
     orders: dict[str, OrderResult] = field(default_factory=dict)
     position_base: Decimal = Decimal(0)
     sent: list[OrderRequest] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
 
     def next(self, *scripts: Script) -> None:
         self.scripts.extend(scripts)
@@ -78,6 +80,10 @@ class FakeTrading:
         if script.unknown_after_execute:
             raise OrderOutcomeUnknown(self.venue, "timeout after send", client_id=req.client_id)
         return result
+
+    def submit_order_now(self, req: OrderRequest) -> Awaitable[OrderResult]:
+        self.written.append(req.client_id)  # "written" at call time, like a real fast lane
+        return self.submit_order(req)
 
     async def fetch_order(self, symbol: str, client_id: str) -> OrderResult:
         if client_id not in self.orders:

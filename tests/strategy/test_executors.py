@@ -9,7 +9,7 @@ from tests.strategy.fake_trading import FakeTrading, Script, btc
 from arbcore.core.enums import Side, Venue
 from arbcore.core.errors import InsufficientMargin, RateLimited, ReduceOnlyRejected
 from arbcore.exchanges.base import Trading
-from arbcore.strategy.entry import PartPlan, enter_part
+from arbcore.strategy.entry import PartPlan, enter_part, send_entry_legs
 from arbcore.strategy.exit import ExitPlan, exit_part
 from arbcore.strategy.journal import MemoryJournal, OrderPurpose
 from arbcore.strategy.legs import Leg, LegRunner
@@ -169,3 +169,16 @@ async def test_exit_with_one_leg_failing_closes_the_other_to_match() -> None:
     assert out.hedged
     assert pos.is_flat
     assert sv.position_base == 0
+
+
+async def test_both_legs_are_written_before_anything_is_awaited() -> None:
+    lv, sv, long, short, runner, journal = setup()
+    pos = ArbPosition.open(Venue.BYBIT, Venue.BITGET)
+    the_plan = plan(long, short)
+    sent = send_entry_legs(runner, the_plan)
+    # no await yet: both requests are already on the wire and journaled
+    assert len(lv.written) == len(sv.written) == 1
+    assert [p for _, p, *_ in journal.sent] == [OrderPurpose.ENTRY, OrderPurpose.ENTRY]
+    out = await enter_part(runner, the_plan, pos, price_ok, sent)
+    assert out.hedged
+    assert len(lv.sent) == len(sv.sent) == 1  # the pre-sent legs were not sent again

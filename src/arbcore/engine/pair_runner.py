@@ -25,8 +25,8 @@ from arbcore.risk.balances import BalanceCache, margin_needed
 from arbcore.risk.limits import part_quantity
 from arbcore.risk.slots import Slots
 from arbcore.strategy.balance import ATTEMPTS_PER_ROUND, balance_legs
-from arbcore.strategy.entry import PartOutcome, PartPlan, enter_part
-from arbcore.strategy.exit import ExitPlan, exit_part
+from arbcore.strategy.entry import PartOutcome, PartPlan, SentLegs, enter_part, send_entry_legs
+from arbcore.strategy.exit import ExitPlan, exit_part, send_exit_legs
 from arbcore.strategy.journal import OrderPurpose
 from arbcore.strategy.legs import Leg, LegRunner
 from arbcore.strategy.pair_state import PairMachine
@@ -147,9 +147,7 @@ class PairRunner:
         self.position = ArbPosition.open(long.venue, short.venue)
         self.ctx.stats.tick_to_decision_ns.append(time.perf_counter_ns() - recv_ns)
         self.machine.move(P.ENTERING, f"net spread {quote.net_spread_pct:.4f}%")
-        self._start(
-            self._enter(quote.buy_px, quote.sell_px, quote.net_spread_pct, recv_ns, first=True)
-        )
+        self._send_entry(quote.buy_px, quote.sell_px, quote.net_spread_pct, recv_ns, first=True)
 
     def _maybe_add(self, recv_ns: int, now_ns: int) -> None:
         pos, long, short, trade_id = self.position, self.long, self.short, self.trade_id
@@ -181,7 +179,7 @@ class PairRunner:
         if not self._preflight(trade_id, long, short, buy, sell):
             return
         self.machine.move(P.ENTERING, "next entry part" if more_parts else "add on widening spread")
-        self._start(self._enter(buy, sell, net_pct, recv_ns, first=False, is_add=not more_parts))
+        self._send_entry(buy, sell, net_pct, recv_ns, first=False, is_add=not more_parts)
 
     def _blocked(self, reason: str) -> None:
         """Count a blocked entry; journal it once per reason per BLOCKED_EVENT_EVERY_S."""
@@ -272,50 +270,81 @@ class PairRunner:
         sell, buy = lb.sell_px(walk), sb.buy_px(walk)
         if sell is None or buy is None:
             return
-        self._start(self._exit(qty, sell, buy))
+        self._send_exit(qty, sell, buy)
 
-    def _start(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _send_exit(self, qty: Decimal | None, sell_px: float, buy_px: float) -> None:
+        """Write both closing legs now (a stop loss must not queue), finish in a task."""
+        pos, long, short, trade_id = self.position, self.long, self.short, self.trade_id
+        assert pos is not None and long is not None and short is not None and trade_id is not None
+        plan = ExitPlan(
+            self.pair_id,
+            trade_id,
+            pos.exits_done + 1,
+            long,
+            short,
+            qty,
+            sell_px,
+            buy_px,
+            float(self.spec.max_slippage_pct),
+            self.exit_attempt,
+        )
         self.busy = True
-        self.ctx.spawn(coro)
+        try:
+            sent = send_exit_legs(self.ctx.runner, plan, pos)
+        except Exception:
+            log.exception("pair %s: sending an exit part failed", self.pair_id)
+            self.busy = False
+            self._fail("sending an exit part failed")
+            return
+        self.ctx.spawn(self._exit(plan, sent))
 
     # ---------------------------------------------------------------- parts
 
-    async def _enter(
-        self,
-        buy_px: float,
-        sell_px: float,
-        net_pct: float,
-        recv_ns: int,
-        *,
-        first: bool,
+    def _send_entry(
+        self, buy_px: float, sell_px: float, net_pct: float, recv_ns: int, *, first: bool,
         is_add: bool = False,
-    ) -> None:
+    ) -> None:  # fmt: skip
+        """Hot path: write both legs now, in the book callback, then finish in a task."""
         pos, long, short, trade_id = self.position, self.long, self.short, self.trade_id
         assert pos is not None and long is not None and short is not None and trade_id is not None
-        rec = self.ctx.recorder
+        plan = PartPlan(
+            self.pair_id,
+            trade_id,
+            pos.parts_entered + pos.adds_done + 1,
+            long,
+            short,
+            self.entry_qty,
+            buy_px,
+            sell_px,
+            float(self.spec.max_slippage_pct),
+            recv_ns,
+        )
+        self.busy = True
         try:
-            if first:
-                rec.trade_changed(
-                    trade_id,
-                    state=TradeState.OPENING,
-                    long_exchange=long.venue,
-                    short_exchange=short.venue,
-                    opened_at=utc_now(),
-                    entry_spread_pct=Decimal(f"{net_pct:.6f}"),
-                )
-            plan = PartPlan(
-                self.pair_id,
+            sent = send_entry_legs(self.ctx.runner, plan)
+        except Exception:
+            log.exception("pair %s: sending an entry part failed", self.pair_id)
+            self.busy = False
+            self._fail("sending an entry part failed")
+            return
+        if first:
+            self.ctx.recorder.trade_changed(
                 trade_id,
-                pos.parts_entered + pos.adds_done + 1,
-                long,
-                short,
-                self.entry_qty,
-                buy_px,
-                sell_px,
-                float(self.spec.max_slippage_pct),
-                recv_ns,
+                state=TradeState.OPENING,
+                long_exchange=long.venue,
+                short_exchange=short.venue,
+                opened_at=utc_now(),
+                entry_spread_pct=Decimal(f"{net_pct:.6f}"),
             )
-            outcome = await enter_part(self.ctx.runner, plan, pos, self._price_now)
+        self.ctx.spawn(self._enter(plan, sent, net_pct, first=first, is_add=is_add))
+
+    async def _enter(
+        self, plan: PartPlan, sent: SentLegs, net_pct: float, *, first: bool, is_add: bool
+    ) -> None:
+        pos = self.position
+        assert pos is not None
+        try:
+            outcome = await enter_part(self.ctx.runner, plan, pos, self._price_now, sent)
             self._after_entry(outcome, net_pct, first=first, is_add=is_add)
             await self._verify()
         except Exception:
@@ -368,24 +397,12 @@ class PairRunner:
         )
         self.machine.move(P.POSITION_OPEN, "part hedged")
 
-    async def _exit(self, qty: Decimal | None, sell_px: float, buy_px: float) -> None:
-        pos, long, short, trade_id = self.position, self.long, self.short, self.trade_id
-        assert pos is not None and long is not None and short is not None and trade_id is not None
+    async def _exit(self, plan: ExitPlan, sent: SentLegs) -> None:
+        pos, trade_id = self.position, self.trade_id
+        assert pos is not None and trade_id is not None
         try:
             before = pos.long.qty_base
-            plan = ExitPlan(
-                self.pair_id,
-                trade_id,
-                pos.exits_done + 1,
-                long,
-                short,
-                qty,
-                sell_px,
-                buy_px,
-                float(self.spec.max_slippage_pct),
-                self.exit_attempt,
-            )
-            outcome = await exit_part(self.ctx.runner, plan, pos)
+            outcome = await exit_part(self.ctx.runner, plan, pos, sent)
             if not outcome.hedged:
                 self._fail(f"naked leg after exit: long-short = {outcome.balance.residual_base}")
                 return

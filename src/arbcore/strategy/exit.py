@@ -11,7 +11,7 @@ from arbcore.core.enums import OrderType, Side, TimeInForce
 from arbcore.core.models import OrderRequest
 from arbcore.core.quantize import price_to_tick
 from arbcore.strategy.balance import balance_legs, record_fill
-from arbcore.strategy.entry import PartOutcome
+from arbcore.strategy.entry import PartOutcome, SentLegs
 from arbcore.strategy.journal import OrderPurpose
 from arbcore.strategy.legs import Leg, LegRunner
 from arbcore.strategy.position import ArbPosition
@@ -49,19 +49,28 @@ def _close_request(
     )
 
 
-async def exit_part(runner: LegRunner, plan: ExitPlan, position: ArbPosition) -> PartOutcome:
-    """Close `qty_base` (or all) of both legs at once; if one leg closed more, close the other
-    to match with reduce-only market orders, so the position stays hedged or becomes flat."""
+def send_exit_legs(runner: LegRunner, plan: ExitPlan, position: ArbPosition) -> SentLegs:
+    """Write both legs' reduce-only closing orders now, back to back (no await between)."""
     if plan.qty_base is None:
         long_qty, short_qty = position.long.qty_base, position.short.qty_base
     else:
         long_qty = short_qty = min(plan.qty_base, position.long.qty_base, position.short.qty_base)
     long_req = _close_request(plan, plan.long, Side.SELL, long_qty, plan.sell_px, "L")
     short_req = _close_request(plan, plan.short, Side.BUY, short_qty, plan.buy_px, "S")
-    long_out, short_out = await asyncio.gather(
-        runner.send(plan.trade_id, OrderPurpose.EXIT, plan.long, long_req),
-        runner.send(plan.trade_id, OrderPurpose.EXIT, plan.short, short_req),
+    return (
+        runner.send_now(plan.trade_id, OrderPurpose.EXIT, plan.long, long_req),
+        runner.send_now(plan.trade_id, OrderPurpose.EXIT, plan.short, short_req),
     )
+
+
+async def exit_part(
+    runner: LegRunner, plan: ExitPlan, position: ArbPosition, sent: SentLegs | None = None
+) -> PartOutcome:
+    """Close `qty_base` (or all) of both legs at once (already written when `sent` is
+    given); if one leg closed more, close the other to match with reduce-only market
+    orders, so the position stays hedged or becomes flat."""
+    pending = sent if sent is not None else send_exit_legs(runner, plan, position)
+    long_out, short_out = await asyncio.gather(*pending)
     record_fill(position, plan.long, long_out)
     record_fill(position, plan.short, short_out)
     balance = await balance_legs(
