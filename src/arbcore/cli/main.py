@@ -12,6 +12,7 @@ from arbcore.cli.demo import demo
 from arbcore.cli.pairs import pairs_app
 from arbcore.cli.run import run
 from arbcore.cli.sim import sim_app
+from arbcore.cli.slots import slots
 
 app = typer.Typer(
     name="arbcore",
@@ -26,6 +27,7 @@ app.command(name="demo")(demo)
 app.command(name="run")(run)
 app.command(name="chaos")(chaos)
 app.add_typer(pairs_app, name="pairs")
+app.command(name="slots")(slots)
 
 
 @app.command()
