@@ -186,10 +186,12 @@ class UpdateCounter:
     def total(self) -> int:
         return sum(self.by_venue.values())
 
-    async def wait_more(self, n: int, timeout_s: float = 20.0) -> None:
-        """Until every venue delivered at least `n` more updates than now."""
+    async def wait_more(
+        self, n: int, timeout_s: float = 20.0, venues: Sequence[Venue] = VENUES
+    ) -> None:
+        """Until every one of `venues` delivered at least `n` more updates than now."""
         start = dict(self.by_venue)
         await wait_for(
-            lambda: all(self.by_venue.get(v, 0) - start.get(v, 0) >= n for v in VENUES),
+            lambda: all(self.by_venue.get(v, 0) - start.get(v, 0) >= n for v in venues),
             timeout_s,
         )
