@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from arbcore.core import errors
 from arbcore.core.enums import Env, MarginMode, OrderStatus, PositionSide, Side
 from arbcore.exchanges.bitget import constants as c
-from arbcore.exchanges.bitget import parsing
+from arbcore.exchanges.bitget import history, parsing
 from arbcore.exchanges.bitget import rest as r
 from arbcore.exchanges.bitget import schemas as s
 
@@ -30,6 +31,7 @@ REST_DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
     "cancel_order": r.DEC_ACK,
     "order_detail": r.DEC_DETAIL,
     "orders_history": msgspec.json.Decoder(s.Envelope[s.OrdersHistory]),
+    "orders_pending": r.DEC_ORDERS,
     "fills": r.DEC_FILLS,
     "all_position": r.DEC_POSITIONS,
     "single_position": r.DEC_POSITIONS,
@@ -154,6 +156,35 @@ def test_orders_history_uses_status_field() -> None:
     (order,) = env.data.entrustedList
     res = parsing.parse_order_detail(order, "LTCUSDT")
     assert res.status is OrderStatus.FILLED and res.side is Side.SELL and res.reduce_only
+
+
+def test_pending_row_without_fee_is_completed_from_fills() -> None:
+    """The documented pending example: partly filled, `fee` empty, lower-case symbol."""
+    env = r.DEC_ORDERS.decode(_load("rest", "orders_pending__doc_partially_filled"))
+    (order,) = env.data.entrustedList
+    assert history.lacks_fee(order) and env.data.endId is None
+    res = parsing.parse_order_detail(order, "ETHUSDT")
+    assert res.status is OrderStatus.PARTIALLY_FILLED and res.side is Side.BUY
+    assert (res.requested_base, res.filled_base, res.avg_price) == (
+        Decimal("100"), Decimal("12.1"), Decimal("1903"),
+    )  # fmt: skip
+    assert res.fee_usdt == 0 and res.client_id == "12321"
+
+
+def test_history_rows_carry_their_fee() -> None:
+    env = REST_DECODERS["orders_history"].decode(_load("rest", "sim_ref__orders_history"))
+    (order,) = env.data.entrustedList
+    assert not history.lacks_fee(order)
+    assert parsing.parse_order_detail(order, "LTCUSDT").fee_usdt == Decimal("0.004335")
+
+
+def test_history_windows_cover_since_to_now_in_three_month_spans() -> None:
+    day_ms = 24 * 3600 * 1000
+    windows = history.history_windows(0, 200 * day_ms, c.HISTORY_WINDOW_MS)
+    assert windows[0][0] == 0 and windows[-1][1] == 200 * day_ms
+    assert all(end - start <= 90 * day_ms for start, end in windows) and len(windows) == 3
+    assert all(b[0] == a[1] + 1 for a, b in pairwise(windows))
+    assert history.history_windows(5, 5, c.HISTORY_WINDOW_MS) == [(5, 5)]
 
 
 def test_fill_fee_sign_and_close_side() -> None:
