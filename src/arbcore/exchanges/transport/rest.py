@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 
 from arbcore.core.errors import (
+    ExchangeError,
     NetworkError,
     OrderOutcomeUnknown,
     RateLimited,
@@ -197,11 +198,7 @@ class RestSession:
             return NetworkError(self.venue, f"connect failed, not sent: {what}")
         if not state.headers_sent:
             return NetworkError(self.venue, f"failed before sending: {what}")
-        if order_client_id is not None:
-            return OrderOutcomeUnknown(
-                self.venue, f"no answer after sending: {what}", client_id=order_client_id
-            )
-        return TransientError(self.venue, f"no answer after sending: {what}")
+        return failure_after_send(self.venue, what, order_client_id)
 
     def _raise_for_status(
         self,
@@ -211,18 +208,39 @@ class RestSession:
         path: str,
         order_client_id: str | None,
     ) -> None:
-        if status == 429:
-            raise RateLimited(
-                self.venue,
-                f"HTTP 429 on {path}: {payload[:200].decode(errors='replace')}",
-                code=429,
-                retry_after_s=_retry_after_s(headers),
-            )
-        if status >= 500:
-            text = f"HTTP {status} on {path}: {payload[:200].decode(errors='replace')}"
-            if order_client_id is not None and status in _UNKNOWN_OUTCOME_STATUSES:
-                raise OrderOutcomeUnknown(self.venue, text, client_id=order_client_id, code=status)
-            raise TransientError(self.venue, text, code=status)
+        raise_for_status(self.venue, status, payload, headers, path, order_client_id)
+
+
+def failure_after_send(venue: str, what: str, order_client_id: str | None) -> ExchangeError:
+    """A request left but no answer came: on an order endpoint it may have executed."""
+    if order_client_id is not None:
+        return OrderOutcomeUnknown(
+            venue, f"no answer after sending: {what}", client_id=order_client_id
+        )
+    return TransientError(venue, f"no answer after sending: {what}")
+
+
+def raise_for_status(
+    venue: str,
+    status: int,
+    payload: bytes,
+    headers: Mapping[str, str],
+    path: str,
+    order_client_id: str | None,
+) -> None:
+    """Raise for what the status alone decides (429, 5xx); other answers go to the venue."""
+    if status == 429:
+        raise RateLimited(
+            venue,
+            f"HTTP 429 on {path}: {payload[:200].decode(errors='replace')}",
+            code=429,
+            retry_after_s=_retry_after_s(headers),
+        )
+    if status >= 500:
+        text = f"HTTP {status} on {path}: {payload[:200].decode(errors='replace')}"
+        if order_client_id is not None and status in _UNKNOWN_OUTCOME_STATUSES:
+            raise OrderOutcomeUnknown(venue, text, client_id=order_client_id, code=status)
+        raise TransientError(venue, text, code=status)
 
 
 def _retry_after_s(headers: Mapping[str, str]) -> float | None:
