@@ -62,6 +62,20 @@ async def test_trading_call_fails_fast_instead_of_queueing() -> None:
     assert limiter.stats["trade"].calls == 4
 
 
+def test_take_now_only_takes_a_token_that_is_there() -> None:
+    t = FakeTime()
+    limiter = VenueRateLimiter("bybit", {"trade": RateLimitSpec(4, 1.0)}, fraction=0.5, clock=t)
+    assert limiter.take_now("trade") and limiter.take_now("trade")
+    bucket = limiter.bucket("trade")
+    assert bucket is not None
+    waiting_s = bucket.wait_needed_s()
+    assert not limiter.take_now("trade")  # no borrowing: acquire() decides wait or refusal
+    assert bucket.wait_needed_s() == waiting_s and limiter.stats["trade"].calls == 2
+    t.now += 0.5
+    assert limiter.take_now("trade")
+    assert limiter.take_now("unlisted")
+
+
 async def test_non_trading_groups_wait_and_count_waits() -> None:
     limiter = VenueRateLimiter("bybit", {"query": RateLimitSpec(200, 1.0)}, fraction=0.01)
     await limiter.acquire("query")

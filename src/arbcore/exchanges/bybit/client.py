@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable
 
 from arbcore.core.enums import MarginMode, OrderType, PositionMode, TimeInForce, Venue
 from arbcore.core.errors import (
@@ -36,6 +38,7 @@ from arbcore.exchanges.base import (
     PositionListener,
 )
 from arbcore.exchanges.bybit import constants as C
+from arbcore.exchanges.bybit import schemas as S
 from arbcore.exchanges.bybit.history import collect_orders
 from arbcore.exchanges.bybit.parsing import (
     funding_interval_h,
@@ -51,6 +54,7 @@ from arbcore.exchanges.bybit.parsing import (
 )
 from arbcore.exchanges.bybit.rest import BybitRest
 from arbcore.exchanges.bybit.ws import BybitBookStream, BybitPrivateStream
+from arbcore.exchanges.transport.fastlane import FastLane, raise_on_await
 from arbcore.exchanges.transport.ratelimit import build_limiter
 from arbcore.exchanges.transport.rest import RestSession
 from arbcore.exchanges.transport.signing import ServerClock
@@ -79,7 +83,8 @@ class BybitClient:
     `config.extra`: `account_type` (UNIFIED | CONTRACT, default UNIFIED), `position_mode`
     (one_way | hedge, default one_way), `prewarm_connections` (default 2),
     `ws_idle_timeout_s` (public stream: reconnect after this long without a frame, default 45),
-    `orders_page_limit` (page size of the order lists fetch_orders walks, 1..50, default 50).
+    `orders_page_limit` (page size of the order lists fetch_orders walks, 1..50, default 50),
+    `fastlane_connections` (keep-alive sockets for submit_order_now, default 2; 0 = off).
     """
 
     venue: Venue = Venue.BYBIT
@@ -109,7 +114,12 @@ class BybitClient:
             fraction=config.rate_budget_fraction,
             max_trading_wait_ms=config.max_trading_wait_ms,
         )
-        self.rest = BybitRest(self.http, self.limiter, config.credentials, self.clock)
+        lanes = int(config.extra.get("fastlane_connections", "2"))
+        lane = FastLane(Venue.BYBIT, self.urls.rest, connections=lanes)
+        self.fastlane = lane if lanes > 0 else None
+        self.rest = BybitRest(
+            self.http, self.limiter, config.credentials, self.clock, fast=self.fastlane
+        )
         self.instruments: dict[str, Instrument] = {}
         self._funding_interval_h: dict[str, int] = {}
         self._books: BybitBookStream | None = None
@@ -123,6 +133,8 @@ class BybitClient:
 
     async def start(self) -> None:
         await self.http.start()
+        if self.fastlane is not None:
+            await self.fastlane.start()
         await self.rest.server_time_ms()
 
     async def close(self) -> None:
@@ -130,6 +142,8 @@ class BybitClient:
             await self._books.close()
         if self._private is not None:
             await self._private.close()
+        if self.fastlane is not None:
+            await self.fastlane.close()
         await self.http.close()
 
     def connection_listener(self, listener: ConnectionListener) -> None:
@@ -187,11 +201,32 @@ class BybitClient:
     # ---- trading --------------------------------------------------------------------------
 
     async def submit_order(self, req: OrderRequest) -> OrderResult:
-        instrument = await self.instrument(req.symbol)
-        body = order_body(req, instrument, self.position_mode)
-        event = self._order_events.setdefault(req.client_id, asyncio.Event())
+        return await self.submit_order_now(req)
+
+    def submit_order_now(self, req: OrderRequest) -> Awaitable[OrderResult]:
+        """Sign and write the create-order request before returning (fast lane); the
+        awaitable then completes as `submit_order`. An unknown symbol, no ready connection
+        or no trade token now defers the write to the first await."""
+        instrument = self.instruments.get(req.symbol)
+        if instrument is None:
+            return self._submit_after_lookup(req)
         try:
-            ack = await self.rest.create_order(body, req.client_id, self.config.order_timeout_s)
+            body = order_body(req, instrument, self.position_mode)
+        except ExchangeError as exc:
+            return raise_on_await(exc)
+        event = self._order_events.setdefault(req.client_id, asyncio.Event())
+        ack = self.rest.create_order_now(body, req.client_id, self.config.order_timeout_s)
+        return self._complete_order(req, ack, event)
+
+    async def _submit_after_lookup(self, req: OrderRequest) -> OrderResult:
+        await self.instrument(req.symbol)
+        return await self.submit_order_now(req)
+
+    async def _complete_order(
+        self, req: OrderRequest, ack_pending: Awaitable[S.OrderAck], event: asyncio.Event
+    ) -> OrderResult:
+        try:
+            ack = await ack_pending
             immediate = req.order_type is OrderType.MARKET or req.tif in _IMMEDIATE_TIF
             return await self._final_result(
                 req.symbol, req.client_id, ack.orderId, event, wait_final=immediate
@@ -235,24 +270,7 @@ class BybitClient:
 
     def _with_fills(self, result: OrderResult) -> OrderResult:
         fills = tuple(self._fills.get(result.client_id, ()))
-        if not fills:
-            return result
-        return OrderResult(
-            venue=result.venue,
-            symbol=result.symbol,
-            client_id=result.client_id,
-            exchange_order_id=result.exchange_order_id,
-            status=result.status,
-            side=result.side,
-            requested_base=result.requested_base,
-            filled_base=result.filled_base,
-            avg_price=result.avg_price,
-            fee_usdt=result.fee_usdt,
-            reduce_only=result.reduce_only,
-            error=result.error,
-            ts_ms=result.ts_ms,
-            fills=fills,
-        )
+        return dataclasses.replace(result, fills=fills) if fills else result
 
     async def fetch_order(self, symbol: str, client_id: str) -> OrderResult:
         orders = await self.rest.order_realtime(symbol, client_id)

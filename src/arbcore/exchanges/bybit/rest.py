@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import msgspec
@@ -21,6 +22,7 @@ from arbcore.exchanges.bybit import auth
 from arbcore.exchanges.bybit import constants as C
 from arbcore.exchanges.bybit import schemas as S
 from arbcore.exchanges.bybit.parsing import error_for, ret_code, to_int
+from arbcore.exchanges.transport.fastlane import FastLane, raise_on_await
 from arbcore.exchanges.transport.ratelimit import (
     ACCOUNT,
     MARKET,
@@ -28,7 +30,7 @@ from arbcore.exchanges.transport.ratelimit import (
     TRADE,
     VenueRateLimiter,
 )
-from arbcore.exchanges.transport.rest import RestSession
+from arbcore.exchanges.transport.rest import HttpResponse, RestSession
 from arbcore.exchanges.transport.signing import ServerClock
 
 VENUE = Venue.BYBIT
@@ -46,6 +48,19 @@ _MARGIN_MODE = msgspec.json.Decoder(S.MarginModeResult)
 IP_BAN_PAUSE_S = 600.0
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    method: str
+    path: str
+    query: str
+    body_text: str | None
+    headers: dict[str, str]
+
+
+async def _ack(envelope: Awaitable[S.Envelope]) -> S.OrderAck:
+    return _ACK.decode((await envelope).result)
+
+
 class BybitRest:
     """One method per endpoint; results come back as wire Structs (parsing.py converts)."""
 
@@ -56,8 +71,10 @@ class BybitRest:
         credentials: Credentials | None,
         clock: ServerClock,
         recv_window_ms: int = C.RECV_WINDOW_MS,
+        fast: FastLane | None = None,
     ) -> None:
         self.session = session
+        self.fast = fast
         self.limiter = limiter
         self.credentials = credentials
         self.clock = clock
@@ -80,6 +97,18 @@ class BybitRest:
             self._resync_clock = False
             await self.server_time_ms()
         await self.limiter.acquire(group)
+        prepared = self._prepare(method, path, params, body, signed)
+        return await self._send(prepared, group, timeout_s, order_client_id)
+
+    def _prepare(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        body: Mapping[str, object] | None,
+        signed: bool,
+    ) -> _Prepared:
+        """The request as it goes on the wire, signed now (synchronous)."""
         query = urlencode(params) if params else ""
         body_text = orjson.dumps(body).decode() if body is not None else None
         headers: dict[str, str] = {"Content-Type": "application/json"}
@@ -94,19 +123,48 @@ class BybitRest:
                 payload,
                 self.recv_window_ms,
             )
+        return _Prepared(method, path, query, body_text, headers)
+
+    async def _send(
+        self,
+        prepared: _Prepared,
+        group: str,
+        timeout_s: float | None,
+        order_client_id: str | None,
+    ) -> S.Envelope:
         try:
             resp = await self.session.request(
-                method,
-                path,
-                query=query,
-                body=body_text,
-                headers=headers,
+                prepared.method,
+                prepared.path,
+                query=prepared.query,
+                body=prepared.body_text,
+                headers=prepared.headers,
                 timeout_s=timeout_s,
                 order_client_id=order_client_id,
             )
         except RateLimited as exc:
             self.limiter.on_rate_limited(group, exc.retry_after_s)
             raise
+        return self._decode(resp, prepared.path, group, order_client_id)
+
+    async def _receive(
+        self,
+        pending: Awaitable[HttpResponse],
+        path: str,
+        group: str,
+        order_client_id: str | None,
+    ) -> S.Envelope:
+        """The answer to a request the fast lane already wrote."""
+        try:
+            resp = await pending
+        except RateLimited as exc:
+            self.limiter.on_rate_limited(group, exc.retry_after_s)
+            raise
+        return self._decode(resp, path, group, order_client_id)
+
+    def _decode(
+        self, resp: HttpResponse, path: str, group: str, order_client_id: str | None
+    ) -> S.Envelope:
         if resp.status == 403:
             self.limiter.on_rate_limited(group, IP_BAN_PAUSE_S)
             raise RateLimited(VENUE, f"HTTP 403 on {path}: IP rate limit ban", 403, IP_BAN_PAUSE_S)
@@ -194,6 +252,30 @@ class BybitRest:
             order_client_id=client_id,
         )
         return _ACK.decode(env.result)
+
+    def create_order_now(
+        self, body: Mapping[str, object], client_id: str, timeout_s: float
+    ) -> Awaitable[S.OrderAck]:
+        """`create_order` with the request signed and written before this returns, when the
+        fast lane has a connection ready and a trade token is there now; otherwise
+        `create_order` runs (waiting for or refused a token) when the result is awaited."""
+        if self.fast is None or self._resync_clock or not self.limiter.take_now(TRADE):
+            return self.create_order(body, client_id, timeout_s)
+        try:
+            prepared = self._prepare("POST", C.PATH_ORDER_CREATE, None, body, True)
+        except ExchangeError as exc:
+            return raise_on_await(exc)
+        pending = self.fast.try_write(
+            prepared.method,
+            prepared.path,
+            prepared.headers,
+            (prepared.body_text or "").encode(),
+            timeout_s=timeout_s,
+            order_client_id=client_id,
+        )
+        if pending is None:
+            return _ack(self._send(prepared, TRADE, timeout_s, client_id))
+        return _ack(self._receive(pending, prepared.path, TRADE, client_id))
 
     async def cancel_order(self, symbol: str, client_id: str) -> S.OrderAck:
         body = {"category": C.CATEGORY, "symbol": symbol, "orderLinkId": client_id}

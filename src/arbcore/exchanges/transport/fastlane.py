@@ -16,7 +16,7 @@ import time
 from collections import deque
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from arbcore.core.errors import ConfigError
@@ -31,6 +31,11 @@ from arbcore.exchanges.transport.rest import HttpResponse, failure_after_send, r
 FastResponse = HttpResponse  # same fields as the aiohttp path: venue decoders take either
 RECONNECT_MIN_S = 0.05
 RECONNECT_MAX_S = 2.0
+
+
+async def raise_on_await(exc: BaseException) -> NoReturn:
+    """An awaitable that raises `exc`: errors of a synchronous submit surface on await."""
+    raise exc
 
 
 @dataclass(slots=True)

@@ -155,6 +155,17 @@ class VenueRateLimiter:
             stats.wait_s_total += wait_s
             await asyncio.sleep(wait_s)
 
+    def take_now(self, group: str) -> bool:
+        """Take a token of `group` only if one is there now (the synchronous order path);
+        False leaves the bucket untouched, for `acquire` to wait or refuse as usual."""
+        bucket = self._buckets.get(group)
+        if bucket is not None and bucket.wait_needed_s() > 0:
+            return False
+        self.stats.setdefault(group, GroupStats()).calls += 1
+        if bucket is not None:
+            bucket.reserve()
+        return True
+
     def on_rate_limited(self, group: str, retry_after_s: float | None) -> None:
         """The exchange answered "too many requests": pause the group."""
         bucket = self._buckets.get(group)
