@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+from collections.abc import Awaitable
 from importlib import resources
 from pathlib import Path
 
@@ -33,9 +34,11 @@ from arbcore.exchanges.base import (
 )
 from arbcore.exchanges.bitget import auth, parsing
 from arbcore.exchanges.bitget import constants as c
+from arbcore.exchanges.bitget import schemas as s
 from arbcore.exchanges.bitget.history import collect_orders
 from arbcore.exchanges.bitget.rest import BitgetRest, order_body
 from arbcore.exchanges.bitget.ws import BookStream, PrivateStream, book_topic
+from arbcore.exchanges.transport.fastlane import FastLane, raise_on_await
 from arbcore.exchanges.transport.ratelimit import RateLimitSpec, build_limiter
 from arbcore.exchanges.transport.rest import RestSession
 from arbcore.exchanges.transport.signing import ServerClock
@@ -103,6 +106,12 @@ class BitgetClient:
             fraction=config.rate_budget_fraction,
             max_trading_wait_ms=config.max_trading_wait_ms,
         )
+        lanes = int(config.extra.get("fastlane_connections", "2"))
+        self.fastlane = (
+            FastLane(VENUE, rest_url, connections=lanes, default_headers=self.http.default_headers)
+            if lanes > 0
+            else None
+        )
         self.rest = BitgetRest(
             self.http,
             self.profile,
@@ -110,6 +119,7 @@ class BitgetClient:
             limiter=self.limiter,
             now_ms=self.server_clock.now_ms,
             order_timeout_s=config.order_timeout_s,
+            fast=self.fastlane,
         )
         self.position_mode = PositionMode(config.extra.get("position_mode", "one_way"))
         self.default_margin_mode = MarginMode(config.extra.get("margin_mode", "isolated"))
@@ -131,6 +141,8 @@ class BitgetClient:
 
     async def start(self) -> None:
         await self.http.start()
+        if self.fastlane is not None:
+            await self.fastlane.start()
         before = self.clock.now_ms()
         with contextlib.suppress(errors.ExchangeError):
             server_ms = await self.rest.server_time_ms()
@@ -141,6 +153,8 @@ class BitgetClient:
             if session is not None:
                 await session.close()
         self._public = self._private = None
+        if self.fastlane is not None:
+            await self.fastlane.close()
         await self.http.close()
 
     def connection_listener(self, listener: ConnectionListener) -> None:
@@ -224,14 +238,34 @@ class BitgetClient:
     async def submit_order(self, req: OrderRequest) -> OrderResult:
         """Send one order. IOC/FOK/market orders return their final state (from the private
         stream when it runs, else order/detail); resting orders return the acknowledgement."""
-        inst = await self.instrument(req.symbol)
-        self._check_order(req, inst)
-        margin_wire = c.MARGIN_MODE_WIRE[self._margin_mode(req.symbol).value]
-        hedge = self.position_mode is PositionMode.HEDGE
-        body = order_body(req, inst, self.profile, margin_wire, hedge)
-        event = self._order_events.setdefault(req.client_id, asyncio.Event())
+        return await self.submit_order_now(req)
+
+    def submit_order_now(self, req: OrderRequest) -> Awaitable[OrderResult]:
+        """Sign and write the place-order request before returning (fast lane); the
+        awaitable then completes as `submit_order`. An unknown symbol, no ready connection
+        or no trade token now defers the write to the first await."""
+        inst = self.instruments.get(req.symbol)
+        if inst is None:
+            return self._submit_after_lookup(req)
         try:
-            ack = await self.rest.place_order(body)
+            self._check_order(req, inst)
+            margin_wire = c.MARGIN_MODE_WIRE[self._margin_mode(req.symbol).value]
+            hedge = self.position_mode is PositionMode.HEDGE
+            body = order_body(req, inst, self.profile, margin_wire, hedge)
+        except errors.ExchangeError as exc:
+            return raise_on_await(exc)
+        event = self._order_events.setdefault(req.client_id, asyncio.Event())
+        return self._complete_order(req, self.rest.place_order_now(body), event)
+
+    async def _submit_after_lookup(self, req: OrderRequest) -> OrderResult:
+        await self.instrument(req.symbol)
+        return await self.submit_order_now(req)
+
+    async def _complete_order(
+        self, req: OrderRequest, ack_pending: Awaitable[s.OrderAck], event: asyncio.Event
+    ) -> OrderResult:
+        try:
+            ack = await ack_pending
         except errors.ExchangeError as exc:
             self._order_events.pop(req.client_id, None)
             if type(exc) is errors.ExchangeError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
@@ -16,6 +16,7 @@ from arbcore.exchanges.bitget import auth
 from arbcore.exchanges.bitget import constants as c
 from arbcore.exchanges.bitget import schemas as s
 from arbcore.exchanges.bitget.parsing import map_error
+from arbcore.exchanges.transport.fastlane import FastLane, raise_on_await
 from arbcore.exchanges.transport.ratelimit import VenueRateLimiter
 from arbcore.exchanges.transport.rest import HttpResponse, RestSession
 
@@ -103,8 +104,10 @@ class BitgetRest:
         limiter: VenueRateLimiter | None = None,
         now_ms: Callable[[], int],
         order_timeout_s: float = 3.0,
+        fast: FastLane | None = None,
     ) -> None:
         self.session = session
+        self.fast = fast
         self.profile = profile
         self.credentials = credentials
         self.limiter = limiter
@@ -126,6 +129,19 @@ class BitgetRest:
         group = c.RATE_GROUPS.get(path, "query")
         if self.limiter is not None:
             await self.limiter.acquire(group)
+        query, text, headers = self._prepare(method, path, params, body, signed)
+        response = await self._send(method, path, query, text, headers, group, order_client_id)
+        return self._unwrap(response, decoder, path)
+
+    def _prepare(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None,
+        body: dict[str, str] | None,
+        signed: bool,
+    ) -> tuple[str, str, dict[str, str] | None]:
+        """Query, body text and headers exactly as sent, signed now (synchronous)."""
         query = auth.query_string(params)
         text = msgspec.json.encode(body).decode() if body is not None else ""
         headers: dict[str, str] | None = None
@@ -135,8 +151,20 @@ class BitgetRest:
             headers = auth.rest_headers(self.credentials, self.now_ms(), method, path, query, text)
         elif body is not None:
             headers = {"Content-Type": "application/json"}
+        return query, text, headers
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        text: str,
+        headers: dict[str, str] | None,
+        group: str,
+        order_client_id: str | None,
+    ) -> HttpResponse:
         try:
-            response = await self.session.request(
+            return await self.session.request(
                 method,
                 path,
                 query=query,
@@ -146,10 +174,20 @@ class BitgetRest:
                 order_client_id=order_client_id,
             )
         except errors.RateLimited as exc:
-            if self.limiter is not None:
-                self.limiter.on_rate_limited(group, exc.retry_after_s)
+            self._on_rate_limited(group, exc)
             raise
-        return self._unwrap(response, decoder, path)
+
+    async def _receive(self, pending: Awaitable[HttpResponse], group: str) -> HttpResponse:
+        """The answer to a request the fast lane already wrote."""
+        try:
+            return await pending
+        except errors.RateLimited as exc:
+            self._on_rate_limited(group, exc)
+            raise
+
+    def _on_rate_limited(self, group: str, exc: errors.RateLimited) -> None:
+        if self.limiter is not None:
+            self.limiter.on_rate_limited(group, exc.retry_after_s)
 
     def _unwrap(self, response: HttpResponse, decoder: msgspec.json.Decoder[Any], path: str) -> Any:
         try:
@@ -216,6 +254,35 @@ class BitgetRest:
             "POST", c.PATH_PLACE_ORDER, DEC_ACK, body=body, order_client_id=body["clientOid"]
         )
         return data or s.OrderAck(clientOid=body["clientOid"])
+
+    def place_order_now(self, body: dict[str, str]) -> Awaitable[s.OrderAck]:
+        """`place_order` with the request signed and written before this returns, when the
+        fast lane has a connection ready and a trade token is there now; otherwise
+        `place_order` runs (waiting for or refused a token) when the result is awaited."""
+        path, client_id = c.PATH_PLACE_ORDER, body["clientOid"]
+        group = c.RATE_GROUPS.get(path, "trade")
+        if self.fast is None or (self.limiter is not None and not self.limiter.take_now(group)):
+            return self.place_order(body)
+        try:
+            query, text, headers = self._prepare("POST", path, None, body, True)
+        except errors.ExchangeError as exc:
+            return raise_on_await(exc)
+        pending = self.fast.try_write(
+            "POST",
+            path,
+            headers or {},
+            text.encode(),
+            timeout_s=self.order_timeout_s,
+            order_client_id=client_id,
+        )
+        if pending is None:
+            sent = self._send("POST", path, query, text, headers, group, client_id)
+            return self._ack(sent, client_id)
+        return self._ack(self._receive(pending, group), client_id)
+
+    async def _ack(self, sent: Awaitable[HttpResponse], client_id: str) -> s.OrderAck:
+        data: s.OrderAck | None = self._unwrap(await sent, DEC_ACK, c.PATH_PLACE_ORDER)
+        return data or s.OrderAck(clientOid=client_id)
 
     async def cancel_order(self, venue_symbol: str, client_id: str) -> s.OrderAck:
         body = {
