@@ -22,6 +22,8 @@ from tests.integration.harness import (
 from arbcore.core.client_ids import parse_client_order_id
 from arbcore.core.enums import OrderStatus, PairState, TradeState, Venue
 from arbcore.core.records import CloseReason, OrderPurpose
+from arbcore.sim.events import RejectReason
+from arbcore.sim.faults import FaultKind
 
 SYMBOL = "BTCUSDT"
 BYBIT, BITGET = Venue.BYBIT, Venue.BITGET
@@ -168,3 +170,45 @@ async def test_widening_spread_adds_one_part_and_no_more_than_max_adds(tmp_path:
     assert trades[0].last_part_spread_pct is not None
     assert trades[0].last_part_spread_pct >= Decimal(repr(first_spread)) + Decimal("0.3")
     await repos.db.dispose()
+
+
+async def test_a_rolled_back_later_part_is_not_counted_and_is_tried_again(tmp_path: Path) -> None:
+    """Part 2's short leg is refused: part 2 rolls back to part 1's hedge, and since the
+    spread is still there, part 2 is entered again; the trade records 2 parts, 0.010."""
+    pair = btc_pair(entry_parts=2, take_profit_pct="5")
+    async with sim_and_engine(tmp_path, [pair], close_on_shutdown=True) as (sim, engine):
+        runner = next(iter(engine.runners.values()))
+        armed: list[bool] = []
+
+        def refuse_part_two(src: PairState, dst: PairState, _reason: str) -> None:
+            if src is P.ENTERING and dst is P.POSITION_OPEN and not armed:
+                armed.append(True)
+                sim.faults(BITGET).reject_next_orders(1, RejectReason.INSUFFICIENT_MARGIN)
+
+        runner.machine.listeners.append(refuse_part_two)
+        sim.model.start_episode(BITGET, SYMBOL, 60.0, 30.0)
+        await wait_for(lambda: sim.faults(BITGET).applied[FaultKind.REJECT_ORDERS] == 1)
+        await wait_for(lambda: base_position(sim, BYBIT, SYMBOL) == Decimal("0.010"))
+        await wait_for(lambda: runner.machine.state is P.POSITION_OPEN and not runner.busy)
+        assert base_position(sim, BITGET, SYMBOL) == Decimal("-0.010")
+        pos = runner.position
+        assert pos is not None and pos.parts_entered == 2
+        await engine.recorder.flush()
+        trade_id = runner.trade_id
+    repos = repos_for(tmp_path)
+    trade = next(t for t in await used_trades(repos) if t.id == trade_id)
+    orders = await repos.orders.list_by_trade(trade.id)
+    await repos.db.dispose()
+    assert trade.entry_parts_done == 2
+    assert trade.entered_base == Decimal("0.010")
+    part_two = sorted(
+        (o.attempt, o.leg, o.purpose.value, o.filled_base) for o in orders if o.part == 2
+    )
+    # round 0 refused and rolled back; round 1 with fresh client ids, both legs filled
+    assert part_two == [
+        (0, "L", "entry", Decimal("0.005")),
+        (0, "L", "rollback", Decimal("0.005")),
+        (0, "S", "entry", Decimal("0")),
+        (8, "L", "entry", Decimal("0.005")),
+        (8, "S", "entry", Decimal("0.005")),
+    ]

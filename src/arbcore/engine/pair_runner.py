@@ -87,6 +87,7 @@ class PairRunner:
         self.short: Leg | None = None
         self.exit_reason: CloseReason | None = None
         self.exit_attempt = 0
+        self.entry_round = 0  # rounds of the part being entered (rollbacks so far)
         self.next_exit_ns = 0
         self.last_net_spread_pct: float | None = None
         self._last_trade_id: int | None = None
@@ -318,6 +319,7 @@ class PairRunner:
             sell_px,
             float(self.spec.max_slippage_pct),
             recv_ns,
+            round_no=self.entry_round,
         )
         self.busy = True
         try:
@@ -343,9 +345,10 @@ class PairRunner:
     ) -> None:
         pos = self.position
         assert pos is not None
+        held_before = min(pos.long.qty_base, pos.short.qty_base)
         try:
             outcome = await enter_part(self.ctx.runner, plan, pos, self._price_now, sent)
-            self._after_entry(outcome, net_pct, first=first, is_add=is_add)
+            self._after_entry(outcome, net_pct, held_before, first=first, is_add=is_add)
             await self._verify()
         except Exception:
             log.exception("pair %s: entry part crashed", self.pair_id)
@@ -354,7 +357,13 @@ class PairRunner:
             self.busy = False
 
     def _after_entry(
-        self, outcome: PartOutcome, net_pct: float, *, first: bool, is_add: bool
+        self,
+        outcome: PartOutcome,
+        net_pct: float,
+        held_before: Decimal,
+        *,
+        first: bool,
+        is_add: bool,
     ) -> None:
         pos, trade_id = self.position, self.trade_id
         assert pos is not None and trade_id is not None
@@ -374,14 +383,21 @@ class PairRunner:
             )
         if pos.is_flat:
             stats.cycles_rolled_back += 1
+            self.entry_round = 0
             self._close_trade(TradeState.ROLLED_BACK, CloseReason.ROLLED_BACK)
             return
         added = pos.long.entered_base
-        if is_add:
+        # A later part rolled back to the earlier parts' hedge entered nothing: not counted,
+        # so the Pair may enter it again while the spread holds.
+        entered = min(pos.long.qty_base, pos.short.qty_base) > held_before
+        self.entry_round = 0 if entered else self.entry_round + 1
+        if entered and is_add:
             pos.adds_done += 1
-        else:
+        elif entered:
             pos.parts_entered += 1
-        pos.entry_spread_pct = net_pct
+        if entered:
+            pos.entry_spread_pct = net_pct
+        last_spread = pos.entry_spread_pct if pos.entry_spread_pct is not None else net_pct
         if first:
             stats.cycles_opened += 1
         self.ctx.recorder.trade_changed(
@@ -393,9 +409,9 @@ class PairRunner:
             entry_fees_usdt=pos.fees_usdt,
             entry_parts_done=pos.parts_entered,
             adds_done=pos.adds_done,
-            last_part_spread_pct=Decimal(f"{net_pct:.6f}"),
+            last_part_spread_pct=Decimal(f"{last_spread:.6f}"),
         )
-        self.machine.move(P.POSITION_OPEN, "part hedged")
+        self.machine.move(P.POSITION_OPEN, "part hedged" if entered else "part rolled back")
 
     async def _exit(self, plan: ExitPlan, sent: SentLegs) -> None:
         pos, trade_id = self.position, self.trade_id

@@ -11,7 +11,13 @@ from arbcore.core.client_ids import client_order_id
 from arbcore.core.enums import OrderType, Side, TimeInForce
 from arbcore.core.models import OrderRequest
 from arbcore.core.quantize import floor_to_step, price_to_tick
-from arbcore.strategy.balance import BalanceResult, balance_legs, record_fill, tolerance_base
+from arbcore.strategy.balance import (
+    ATTEMPTS_PER_ROUND,
+    BalanceResult,
+    balance_legs,
+    record_fill,
+    tolerance_base,
+)
 from arbcore.strategy.journal import OrderPurpose
 from arbcore.strategy.legs import Leg, LegOutcome, LegRunner, retry_delay_s
 from arbcore.strategy.position import ArbPosition
@@ -32,6 +38,7 @@ class PartPlan:
     sell_px: float  # decision price on the short leg (depth walk of bids)
     max_slippage_pct: float
     recv_ns: int | None = None  # receive time of the frame that triggered the decision
+    round_no: int = 0  # a part tried again after a rollback gets fresh client ids
 
     def limit_price(self, leg: Leg, side: Side) -> Decimal:
         slip = self.max_slippage_pct / 100.0
@@ -60,7 +67,9 @@ def entry_request(plan: PartPlan, leg: Leg, side: Side, qty: Decimal, attempt: i
         symbol=leg.instrument.symbol,
         side=side,
         qty_base=qty,
-        client_id=client_order_id(plan.trade_id, tag, plan.part, attempt, role="e"),
+        client_id=client_order_id(
+            plan.trade_id, tag, plan.part, plan.round_no * ATTEMPTS_PER_ROUND + attempt, role="e"
+        ),
         order_type=OrderType.LIMIT,
         tif=TimeInForce.IOC,
         price=plan.limit_price(leg, side),
@@ -106,6 +115,7 @@ async def enter_part(
         plan.short,
         OrderPurpose.ROLLBACK,
         "r",
+        round_no=plan.round_no,
     )
     return PartOutcome(long_out, short_out, balance, retries, tick_to_order)
 
