@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Coroutine
 from decimal import Decimal
@@ -14,6 +15,7 @@ from arbcore.core.records import CloseReason, EventRecord, PairRecord
 from arbcore.engine.pair_runner import PairRunner, RunnerContext
 from arbcore.engine.reconciler import Reconciler, ReconcileReport
 from arbcore.engine.recorder import Recorder
+from arbcore.engine.retry import retry_transient
 from arbcore.engine.stats import EngineStats
 from arbcore.engine.verify import (
     RECHECK_AFTER_S,
@@ -153,8 +155,15 @@ class Engine:
         enabled = [v for v, ex in self.settings.exchanges.items() if ex.enabled]
         for venue in enabled:
             self.clients[venue] = create_client(connector_config(self.settings, venue))
-        await asyncio.gather(*(c.start() for c in self.clients.values()))
-        loaded = await asyncio.gather(*(c.load_instruments() for c in self.clients.values()))
+        await asyncio.gather(
+            *(retry_transient(c.start, f"{v} start") for v, c in self.clients.items())
+        )
+        loaded = await asyncio.gather(
+            *(
+                retry_transient(c.load_instruments, f"{v} instruments")
+                for v, c in self.clients.items()
+            )
+        )
         for venue, instruments in zip(self.clients, loaded, strict=True):
             self.instruments[venue] = {i.symbol: i for i in instruments}
             log.info("%s: %d instruments", venue, len(instruments))
@@ -208,10 +217,11 @@ class Engine:
             return None
         runner = PairRunner(record, self._ctx)
         for venue in runner.venues:
-            await ensure_leverage(
-                repos.leverage, self.clients[venue], record.spec.symbol,
+            set_leverage = functools.partial(
+                ensure_leverage, repos.leverage, self.clients[venue], record.spec.symbol,
                 record.spec.leverage, record.spec.margin_mode,
             )  # fmt: skip
+            await retry_transient(set_leverage, f"{venue} leverage")
         await runner.reserve()
         self.runners[record.id] = runner
         self.books.listen(record.spec.symbol, runner.on_book)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +24,7 @@ from arbcore.core.records import (
 )
 from arbcore.engine.pair_runner import PairRunner
 from arbcore.engine.recorder import Recorder
+from arbcore.engine.retry import retry_transient
 from arbcore.engine.verify import intended_positions, reported_positions
 from arbcore.persistence.repositories import Repositories
 from arbcore.strategy.balance import ATTEMPTS_PER_ROUND, balance_legs
@@ -115,7 +117,11 @@ class Reconciler:
         for venue, by_symbol in self.legs.items():
             for symbol in sorted(symbols & set(by_symbol)):
                 client = by_symbol[symbol].client
-                for result in await client.fetch_orders(symbol, since_ms):
+                listed = await retry_transient(
+                    functools.partial(client.fetch_orders, symbol, since_ms),
+                    f"{venue} {symbol} orders",
+                )
+                for result in listed:
                     parts = parse_client_order_id(result.client_id)
                     if parts is None or parts.trade_id not in ids:
                         continue
@@ -155,7 +161,10 @@ class Reconciler:
         if leg is None:
             return
         try:
-            result = await leg.client.fetch_order(order.symbol, order.client_id)
+            result = await retry_transient(
+                functools.partial(leg.client.fetch_order, order.symbol, order.client_id),
+                f"{order.exchange} order {order.client_id}",
+            )
         except OrderNotFound:
             result = OrderResult(
                 venue=order.exchange,
@@ -299,7 +308,9 @@ class Reconciler:
         if not keys:
             return
         clients = {v: next(iter(self.legs[v].values())).client for v, _ in keys}
-        reported = await reported_positions(clients, keys)
+        reported = await retry_transient(
+            functools.partial(reported_positions, clients, keys), "positions at start"
+        )
         intended = intended_positions(
             (r.spec.symbol, r.position) for r in runners.values() if r.position is not None
         )

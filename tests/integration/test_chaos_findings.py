@@ -1,0 +1,71 @@
+"""Engine bugs the chaos campaign found, each pinned by the smallest reproduction."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from tests.integration.harness import (
+    VENUES,
+    btc_pair,
+    engine_on,
+    engine_settings,
+    flat,
+    quiet_sim_config,
+    repos_for,
+    used_trades,
+    wait_for,
+)
+
+from arbcore.core.enums import PairState, TradeState, Venue
+from arbcore.core.records import CloseReason
+from arbcore.engine.engine import Engine
+from arbcore.sim.faults import FaultKind
+from arbcore.sim.testing import running_sim
+
+SYMBOL = "BTCUSDT"
+
+
+async def test_start_rides_out_a_rate_limit_burst(tmp_path: Path) -> None:
+    """429 answers to the first requests (server time, instruments) must not kill the start."""
+    async with running_sim(VENUES, seed=5, config=quiet_sim_config()) as sim:
+        for venue in VENUES:
+            sim.faults(venue).rate_limit_next(4)
+        async with engine_on(sim, tmp_path / "arbcore.db", [btc_pair()]) as engine:
+            assert engine.ready.is_set()
+            assert all(r.machine.state is PairState.READY for r in engine.runners.values())
+
+
+async def test_restart_reconciles_through_a_rate_limit_burst(tmp_path: Path) -> None:
+    """A trade left open by the previous run is reconciled even when the restart's order
+    and position queries are answered 429 first."""
+    db = tmp_path / "arbcore.db"
+    pair = btc_pair(take_profit_pct="5")
+    async with running_sim(VENUES, seed=5, config=quiet_sim_config()) as sim:
+        async with engine_on(sim, db, [pair]) as engine:
+            runner = next(iter(engine.runners.values()))
+            sim.model.start_episode(Venue.BITGET, SYMBOL, 60.0, 60.0)
+            await wait_for(lambda: runner.machine.state is PairState.POSITION_OPEN)
+        assert not flat(sim, SYMBOL)  # stopped without close_on_shutdown: still held
+        sim.model.start_episode(Venue.BITGET, SYMBOL, 0.0, 0.1)
+        engine = Engine(engine_settings(sim, db, [pair], on_start="close"))
+        prepare = engine._prepare_pairs
+
+        async def prepare_then_rate_limit(*args: Any) -> None:
+            await prepare(*args)
+            for venue in VENUES:  # the next requests are the reconciler's
+                sim.faults(venue).rate_limit_next(3)
+
+        engine._prepare_pairs = prepare_then_rate_limit  # type: ignore[method-assign, assignment]
+        stop = asyncio.Event()
+        task = asyncio.create_task(engine.run(stop))
+        await wait_for(lambda: engine.ready.is_set() or task.done())
+        assert engine.ready.is_set(), task.exception()
+        assert all(sim.faults(v).applied[FaultKind.RATE_LIMIT] == 3 for v in VENUES)
+        await wait_for(lambda: flat(sim, SYMBOL))
+        stop.set()
+        await task
+        trades = await used_trades(repos_for(tmp_path))
+    assert [t.state for t in trades] == [TradeState.CLOSED]
+    assert trades[0].close_reason == CloseReason.RECONCILED.value
