@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from arbcore.core.errors import OrderOutcomeUnknown, RateLimited, TransientError
+from arbcore.core.errors import NetworkError, OrderOutcomeUnknown, RateLimited, TransientError
 from arbcore.exchanges.transport.fastlane import FastLane
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -329,3 +329,27 @@ async def test_https_with_a_verified_certificate(
     finally:
         await lane.close()
         await runner.cleanup()
+
+
+async def test_unencodable_request_is_not_sent_and_keeps_the_connection(base_url: str) -> None:
+    lane = await _lane(base_url)
+    try:
+        with pytest.raises(NetworkError):
+            lane.try_write("POST", "/echo", {"X-Bad": "a\r\nX-Injected: 1"}, b"")
+        assert lane.ready == 1 and lane.stats.writes == 0
+        ok = lane.try_write("POST", "/echo", {}, b"fine")
+        assert ok is not None and (await ok).body == b"echo:fine:"
+    finally:
+        await lane.close()
+
+
+async def test_long_idle_connections_are_recycled_replacement_first(base_url: str) -> None:
+    lane = FastLane("test", base_url, connections=2, recycle_idle_s=0.2)
+    await lane.start()
+    try:
+        await _until(lambda: lane.stats.recycled >= 2)
+        assert lane.ready >= 2
+        future = lane.try_write("POST", "/echo", {}, b"after")
+        assert future is not None and (await future).body == b"echo:after:"
+    finally:
+        await lane.close()

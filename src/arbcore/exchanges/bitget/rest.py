@@ -265,16 +265,16 @@ class BitgetRest:
             return self.place_order(body)
         try:
             query, text, headers = self._prepare("POST", path, None, body, True)
+            pending = self.fast.try_write(
+                "POST",
+                path,
+                headers or {},
+                text.encode(),
+                timeout_s=self.order_timeout_s,
+                order_client_id=client_id,
+            )
         except errors.ExchangeError as exc:
             return raise_on_await(exc)
-        pending = self.fast.try_write(
-            "POST",
-            path,
-            headers or {},
-            text.encode(),
-            timeout_s=self.order_timeout_s,
-            order_client_id=client_id,
-        )
         if pending is None:
             sent = self._send("POST", path, query, text, headers, group, client_id)
             return self._ack(sent, client_id)

@@ -263,16 +263,16 @@ class BybitRest:
             return self.create_order(body, client_id, timeout_s)
         try:
             prepared = self._prepare("POST", C.PATH_ORDER_CREATE, None, body, True)
+            pending = self.fast.try_write(
+                prepared.method,
+                prepared.path,
+                prepared.headers,
+                (prepared.body_text or "").encode(),
+                timeout_s=timeout_s,
+                order_client_id=client_id,
+            )
         except ExchangeError as exc:
             return raise_on_await(exc)
-        pending = self.fast.try_write(
-            prepared.method,
-            prepared.path,
-            prepared.headers,
-            (prepared.body_text or "").encode(),
-            timeout_s=timeout_s,
-            order_client_id=client_id,
-        )
         if pending is None:
             return _ack(self._send(prepared, TRADE, timeout_s, client_id))
         return _ack(self._receive(pending, prepared.path, TRADE, client_id))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from arbcore.core.errors import ConfigError
+from arbcore.core.errors import ConfigError, NetworkError
 from arbcore.exchanges.transport.httpwire import (
     ParsedResponse,
     ResponseParser,
@@ -241,15 +241,19 @@ class FastLane:
         order_client_id: str | None = None,
     ) -> asyncio.Future[FastResponse] | None:
         """Write the request now on an idle connection and return the future of its answer,
-        or None (nothing written) when no connection is ready. The future raises like
+        or None (nothing written) when no connection is ready; a request that cannot be
+        encoded raises NetworkError (not sent) at once. The future raises like
         `RestSession.request` for failures after sending (OrderOutcomeUnknown carrying
         `order_client_id` on order endpoints), 429 and 5xx."""
+        path = self.prefix + path_with_query
+        try:
+            data = encode_request(method, path, self.fixed_headers, headers, body)
+        except WireError as exc:
+            raise NetworkError(self.venue, f"{method} {path}: not sent: {exc}") from exc
         conn = self._take_idle()
         if conn is None:
             self.stats.no_connection += 1
             return None
-        path = self.prefix + path_with_query
-        data = encode_request(method, path, self.fixed_headers, headers, body)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[FastResponse] = loop.create_future()
         wait_s = timeout_s if timeout_s is not None else self.timeout_s
