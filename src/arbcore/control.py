@@ -68,10 +68,12 @@ class ControlService:
 
     async def request_clear_error(self, pair_id: int) -> PairRecord:
         """Ask the running engine to leave ERROR; it checks the venues first and refuses
-        (journal event `clear_error_refused`) unless they hold exactly what the records say."""
+        (journal event `clear_error_refused`) unless they hold exactly what the records say.
+        The Pair is disabled too, so that once cleared it waits for `pairs start`."""
         record = await self.repos.pairs.get(pair_id)
         if record.state is not PairState.ERROR:
             raise ArbcoreError(f"pair {pair_id} is {record.state}, not ERROR")
+        record = await self.set_enabled(pair_id, False)  # cleared Pairs wait for `pairs start`
         await self.repos.events.append("clear_error_requested", {}, pair_id=pair_id)
         return record
 
