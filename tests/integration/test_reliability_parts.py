@@ -188,9 +188,14 @@ async def test_a_rolled_back_later_part_is_not_counted_and_is_tried_again(tmp_pa
         runner.machine.listeners.append(refuse_part_two)
         sim.model.start_episode(BITGET, SYMBOL, 60.0, 30.0)
         await wait_for(lambda: sim.faults(BITGET).applied[FaultKind.REJECT_ORDERS] == 1)
-        await wait_for(lambda: base_position(sim, BYBIT, SYMBOL) == Decimal("0.010"))
-        await wait_for(lambda: runner.machine.state is P.POSITION_OPEN and not runner.busy)
-        assert base_position(sim, BITGET, SYMBOL) == Decimal("-0.010")
+        await wait_for(
+            lambda: (
+                base_position(sim, BITGET, SYMBOL) == Decimal("-0.010")
+                and runner.machine.state is P.POSITION_OPEN
+                and not runner.busy
+            )
+        )
+        assert base_position(sim, BYBIT, SYMBOL) == Decimal("0.010")
         pos = runner.position
         assert pos is not None and pos.parts_entered == 2
         await engine.recorder.flush()
