@@ -12,6 +12,7 @@ from tests.integration.harness import (
     engine_on,
     engine_settings,
     flat,
+    ledger_change,
     quiet_sim_config,
     repos_for,
     used_trades,
@@ -69,3 +70,23 @@ async def test_restart_reconciles_through_a_rate_limit_burst(tmp_path: Path) -> 
         trades = await used_trades(repos_for(tmp_path))
     assert [t.state for t in trades] == [TradeState.CLOSED]
     assert trades[0].close_reason == CloseReason.RECONCILED.value
+
+
+async def test_restart_flatten_outlasts_a_burst_of_refused_orders(tmp_path: Path) -> None:
+    """The restart's flatten of a stale trade keeps trying through busy answers, so the
+    trade closes with its pnl instead of being left in ERROR for a foreign flatten."""
+    db = tmp_path / "arbcore.db"
+    pair = btc_pair(take_profit_pct="5")
+    async with running_sim(VENUES, seed=5, config=quiet_sim_config()) as sim:
+        async with engine_on(sim, db, [pair]) as engine:
+            runner = next(iter(engine.runners.values()))
+            sim.model.start_episode(Venue.BITGET, SYMBOL, 60.0, 60.0)
+            await wait_for(lambda: runner.machine.state is PairState.POSITION_OPEN)
+        sim.model.start_episode(Venue.BITGET, SYMBOL, 0.0, 0.1)
+        sim.faults(Venue.BITGET).reject_next_orders(6, "system_busy")
+        async with engine_on(sim, db, [pair], on_start="close"):
+            await wait_for(lambda: flat(sim, SYMBOL))
+        trades = await used_trades(repos_for(tmp_path))
+    assert [t.state for t in trades] == [TradeState.CLOSED]
+    assert trades[0].close_reason == CloseReason.RECONCILED.value
+    assert trades[0].realized_pnl_usdt == ledger_change(sim)

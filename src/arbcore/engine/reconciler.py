@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -42,6 +43,8 @@ PURPOSE_OF_ROLE = {
     "c": OrderPurpose.FLATTEN,
 }
 LOOKBACK_SLACK_MS = 60_000
+# pauses before further flatten rounds of one leg while the venue refuses for passing reasons
+FLATTEN_ROUND_PAUSES_S = (0.5, 1.0, 2.0, 4.0, 5.0)
 MAX_LOOKBACK_MS = 7 * 24 * 3600 * 1000
 
 
@@ -249,7 +252,11 @@ class Reconciler:
         return True
 
     async def _flatten(self, trade: TradeRecord, position: ArbPosition) -> None:
-        """Close both legs of a stale trade with reduce-only orders, recorded under it."""
+        """Close both legs of a stale trade with reduce-only orders, recorded under it.
+
+        A leg refused for passing reasons (busy, rate limit, network) gets further rounds
+        after growing pauses; rounds continue after those of earlier restarts (fresh ids)."""
+        next_round = await self._next_close_round(trade.id)
         for leg_account, side, tag in (
             (position.long, Side.SELL, "L"),
             (position.short, Side.BUY, "S"),
@@ -257,21 +264,39 @@ class Reconciler:
             leg = self.legs.get(leg_account.venue, {}).get(trade.symbol)
             if leg is None or leg_account.qty_base <= 0:
                 continue
-            done, outcomes = await self.runner.reduce(
-                trade.id,
-                OrderPurpose.FLATTEN,
-                leg,
-                side,
-                leg_account.qty_base,
-                _close_ids(trade.id, tag, 0),
-            )
-            for outcome in outcomes:
-                res = outcome.result
-                if res is not None and res.filled_base > 0 and res.avg_price is not None:
-                    position.apply_fill(
-                        leg.venue, res.side, res.filled_base, res.avg_price, res.fee_usdt
-                    )
-            self.report.positions_flattened.append(f"{leg.venue} {leg.instrument.symbol} {done}")
+            closed = ZERO
+            for pause_s in (0.0, *FLATTEN_ROUND_PAUSES_S):
+                if leg_account.qty_base < leg.instrument.base_step:
+                    break
+                await asyncio.sleep(pause_s)
+                done, outcomes = await self.runner.reduce(
+                    trade.id,
+                    OrderPurpose.FLATTEN,
+                    leg,
+                    side,
+                    leg_account.qty_base,
+                    _close_ids(trade.id, tag, next_round),
+                )
+                next_round += 1
+                closed += done
+                for outcome in outcomes:
+                    res = outcome.result
+                    if res is not None and res.filled_base > 0 and res.avg_price is not None:
+                        position.apply_fill(
+                            leg.venue, res.side, res.filled_base, res.avg_price, res.fee_usdt
+                        )
+                if not outcomes or not outcomes[-1].retryable:
+                    break
+            self.report.positions_flattened.append(f"{leg.venue} {leg.instrument.symbol} {closed}")
+
+    async def _next_close_round(self, trade_id: int) -> int:
+        """The first close round no earlier order of the trade used (ids must not repeat)."""
+        used = [-1]
+        for order in await self.repos.orders.list_by_trade(trade_id):
+            parts = parse_client_order_id(order.client_id)
+            if parts is not None and parts.role == "c":
+                used.append(parts.attempt // ATTEMPTS_PER_ROUND)
+        return max(used) + 1
 
     def _close(self, trade: TradeRecord, position: ArbPosition) -> None:
         entered = min(position.long.entered_base, position.short.entered_base)
