@@ -18,7 +18,9 @@ STANDING_RATES: dict[str, Any] = {
     "execute_then_timeout": 0.02,
     "partial_fill": 0.05,
     "partial_fraction": 0.5,
-    "reject_reasons": ["system_busy", "insufficient_margin"],
+    # what a healthy venue refuses now and then; margin and validation rejects are the
+    # engine's own doing and would be wrong on reduce-only closes
+    "reject_reasons": ["system_busy"],
 }
 
 # Armed faults (POST /__sim/faults kinds); each round arms every one once, in seeded order.
