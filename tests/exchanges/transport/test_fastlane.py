@@ -7,6 +7,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -353,3 +354,20 @@ async def test_long_idle_connections_are_recycled_replacement_first(base_url: st
         assert future is not None and (await future).body == b"echo:after:"
     finally:
         await lane.close()
+
+
+async def test_idle_connection_closed_by_the_peer_is_never_written() -> None:
+    """The server's FIN is in the kernel but the loop has not run: try_write skips it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    lane = FastLane("test", f"http://127.0.0.1:{port}", connections=1)
+    try:
+        await lane.start()
+        server_side, _ = listener.accept()
+        server_side.close()
+        time.sleep(0.05)  # noqa: ASYNC251  (blocking on purpose: the loop must not run)
+        assert lane.try_write("POST", "/order", {}, b"{}", order_client_id="c9") is None
+        assert lane.stats.writes == 0
+    finally:
+        await lane.close()
+        listener.close()

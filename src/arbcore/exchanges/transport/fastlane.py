@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import ssl
 import time
 from collections import deque
@@ -31,6 +32,8 @@ from arbcore.exchanges.transport.rest import HttpResponse, failure_after_send, r
 FastResponse = HttpResponse  # same fields as the aiohttp path: venue decoders take either
 RECONNECT_MIN_S = 0.05
 RECONNECT_MAX_S = 2.0
+_TCP_INFO: int | None = getattr(socket, "TCP_INFO", None)  # Linux: first byte = TCP state
+_TCP_ESTABLISHED = 1
 
 
 async def raise_on_await(exc: BaseException) -> NoReturn:
@@ -164,6 +167,18 @@ class _Connection(asyncio.Protocol):
             self.transport.abort()
 
 
+def _peer_closed(transport: asyncio.Transport) -> bool:
+    """The kernel already holds the peer's FIN (or the socket is gone) though the loop has
+    not processed it yet: writing an order there would make its outcome unknown."""
+    sock = transport.get_extra_info("socket")
+    if sock is None or _TCP_INFO is None:
+        return False
+    try:
+        return bool(sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, 1)[0] != _TCP_ESTABLISHED)
+    except OSError:
+        return False
+
+
 class FastLane:
     """N pre-opened keep-alive connections to one http(s) host, replaced when they close."""
 
@@ -268,8 +283,13 @@ class FastLane:
     def _take_idle(self) -> _Connection | None:
         while self._idle:
             conn = self._idle.popleft()
-            if not conn.closed and conn.transport is not None and not conn.transport.is_closing():
-                return conn
+            transport = conn.transport
+            if conn.closed or transport is None or transport.is_closing():
+                continue
+            if _peer_closed(transport):
+                conn.abort("peer closed the idle connection")
+                continue
+            return conn
         return None
 
     def release(self, conn: _Connection) -> None:
