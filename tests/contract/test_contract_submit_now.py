@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from tests.contract.adapters import VenueAdapter, venue_symbol
 from tests.contract.test_contract_trading import REJECTS, _ioc, _mid, _net_position
 
 from arbcore.core.enums import OrderStatus, Side
-from arbcore.core.errors import ExchangeError, OrderOutcomeUnknown, OrderRejected
+from arbcore.core.errors import ExchangeError, OrderOutcomeUnknown, OrderRejected, RateLimited
 from arbcore.exchanges.base import ExchangeClient
 from arbcore.exchanges.registry import create_client
 from arbcore.sim.events import RejectReason
@@ -110,3 +112,27 @@ async def test_without_a_ready_connection_the_write_happens_on_await(
     assert "csn4late" not in account.client_ids  # nothing was sent before the await
     result = await pending
     assert result.status is OrderStatus.FILLED and result.filled_base == adapter.qty_base
+
+
+async def test_no_trade_token_is_rate_limited_on_await_and_nothing_sent(
+    sim: RunningSim, adapter: VenueAdapter, tmp_path: Path
+) -> None:
+    trade = {"max_requests": 2, "per_seconds": 100}
+    limits = {adapter.venue.value: {"rate_limits": {"trade": trade}}}
+    path = tmp_path / "exchanges.json"
+    path.write_text(json.dumps(limits))
+    config = adapter.build_config(sim.endpoints[adapter.venue])
+    config = dataclasses.replace(config, rate_limits_path=str(path), max_trading_wait_ms=0.0)
+    tight = create_client(config)  # one trade token, then one per 100 s
+    await tight.start()
+    try:
+        mid = sim.exchange(adapter.venue).mark_price(await venue_symbol(tight, adapter))
+        first = await tight.submit_order_now(_ioc(adapter, Side.BUY, mid, "csn5one"))
+        assert first.status is OrderStatus.FILLED
+        pending = tight.submit_order_now(_ioc(adapter, Side.BUY, mid, "csn5two"))  # no raise here
+        with pytest.raises(RateLimited):
+            await pending
+    finally:
+        await tight.close()
+    account = sim.exchange(adapter.venue).account(sim.account_id(adapter.venue))
+    assert "csn5two" not in account.client_ids
