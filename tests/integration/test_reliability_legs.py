@@ -34,7 +34,7 @@ PART = Decimal("0.01")
 async def open_and_check_hedged(sim: RunningSim, engine: Engine) -> None:
     """Force bitget dear; wait for the part to end; both venues must hold the same quantity."""
     runner = next(iter(engine.runners.values()))
-    sim.model.start_episode(BITGET, SYMBOL, 60.0, 2.0)
+    sim.model.start_episode(BITGET, SYMBOL, 60.0, 3.0)  # outlasts a rate-limit pause
     await wait_for(lambda: engine.stats.cycles_opened == 1)
     assert runner.machine.state in (P.POSITION_OPEN, P.EXITING)
     assert base_position(sim, BYBIT, SYMBOL) == PART
