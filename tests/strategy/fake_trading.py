@@ -81,6 +81,9 @@ class FakeTrading:
             raise OrderOutcomeUnknown(self.venue, "timeout after send", client_id=req.client_id)
         return result
 
+    def trade_budget_available(self) -> bool:
+        return True
+
     def submit_order_now(self, req: OrderRequest) -> Awaitable[OrderResult]:
         self.written.append(req.client_id)  # "written" at call time, like a real fast lane
         return self.submit_order(req)

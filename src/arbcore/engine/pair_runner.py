@@ -127,6 +127,12 @@ class PairRunner(PairLifecycle):
         if not ctx.slots.try_acquire(trade_id):
             self._blocked("no free slot")
             return False
+        for leg in (long, short):
+            if not leg.client.trade_budget_available():
+                if self.position is None:
+                    ctx.slots.release(trade_id)
+                self._blocked(f"rate-limit budget exhausted on {leg.venue}")
+                return False
         notional_long = self.entry_qty * Decimal(repr(buy_px))
         notional_short = self.entry_qty * Decimal(repr(sell_px))
         lev = self.spec.leverage

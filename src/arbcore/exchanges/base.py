@@ -138,6 +138,11 @@ class Trading(Protocol):
         TransientError, or OrderOutcomeUnknown when it may have executed."""
         ...
 
+    def trade_budget_available(self) -> bool:
+        """Pre-flight (SPEC §5.2): the trading rate-limit budget has a token now and no
+        pause announced by the exchange is in force. Takes nothing."""
+        ...
+
     def submit_order_now(self, req: OrderRequest) -> Awaitable[OrderResult]:
         """The hot-path form of `submit_order`: the request is signed and WRITTEN to the
         exchange's socket before this returns (no await, no task hop), on a pre-opened

@@ -39,7 +39,7 @@ from arbcore.exchanges.bitget.history import collect_orders
 from arbcore.exchanges.bitget.rest import BitgetRest, order_body
 from arbcore.exchanges.bitget.ws import BookStream, PrivateStream, book_topic
 from arbcore.exchanges.transport.fastlane import FastLane, raise_on_await
-from arbcore.exchanges.transport.ratelimit import RateLimitSpec, build_limiter
+from arbcore.exchanges.transport.ratelimit import TRADE, RateLimitSpec, build_limiter
 from arbcore.exchanges.transport.rest import RestSession
 from arbcore.exchanges.transport.signing import ServerClock
 from arbcore.exchanges.transport.ws import WsSession
@@ -156,6 +156,9 @@ class BitgetClient:
         if self.fastlane is not None:
             await self.fastlane.close()
         await self.http.close()
+
+    def trade_budget_available(self) -> bool:
+        return self.limiter.available_now(TRADE)
 
     def connection_listener(self, listener: ConnectionListener) -> None:
         self._listeners.append(listener)

@@ -55,7 +55,7 @@ from arbcore.exchanges.bybit.parsing import (
 from arbcore.exchanges.bybit.rest import BybitRest
 from arbcore.exchanges.bybit.ws import BybitBookStream, BybitPrivateStream
 from arbcore.exchanges.transport.fastlane import FastLane, raise_on_await
-from arbcore.exchanges.transport.ratelimit import build_limiter
+from arbcore.exchanges.transport.ratelimit import TRADE, build_limiter
 from arbcore.exchanges.transport.rest import RestSession
 from arbcore.exchanges.transport.signing import ServerClock
 from arbcore.market.book import L2Book
@@ -145,6 +145,9 @@ class BybitClient:
         if self.fastlane is not None:
             await self.fastlane.close()
         await self.http.close()
+
+    def trade_budget_available(self) -> bool:
+        return self.limiter.available_now(TRADE)
 
     def connection_listener(self, listener: ConnectionListener) -> None:
         self._connection_listeners.append(listener)

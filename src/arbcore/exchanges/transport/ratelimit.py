@@ -155,6 +155,11 @@ class VenueRateLimiter:
             stats.wait_s_total += wait_s
             await asyncio.sleep(wait_s)
 
+    def available_now(self, group: str) -> bool:
+        """A token of `group` is there right now (pre-flight; takes nothing)."""
+        bucket = self._buckets.get(group)
+        return bucket is None or bucket.wait_needed_s() == 0
+
     def take_now(self, group: str) -> bool:
         """Take a token of `group` only if one is there now (the synchronous order path);
         False leaves the bucket untouched, for `acquire` to wait or refuse as usual."""
