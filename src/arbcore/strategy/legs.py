@@ -83,10 +83,8 @@ class LegRunner:
         """Write the order now (hot path: no await before the bytes leave) and return the
         awaitable outcome. `recv_ns` (frame receive time) makes this an entry's
         tick-to-order measurement, taken right after the write."""
-        submit_now = getattr(leg.client, "submit_order_now", None)
         try:
-            # Connectors without the fast path yet write on first await instead.
-            pending = submit_now(request) if submit_now else leg.client.submit_order(request)
+            pending = leg.client.submit_order_now(request)
         except ExchangeError as exc:  # a connector that refuses before writing
             pending = _raise(exc)
         sent_ns = time.perf_counter_ns()
