@@ -90,3 +90,27 @@ async def test_restart_flatten_outlasts_a_burst_of_refused_orders(tmp_path: Path
     assert [t.state for t in trades] == [TradeState.CLOSED]
     assert trades[0].close_reason == CloseReason.RECONCILED.value
     assert trades[0].realized_pnl_usdt == ledger_change(sim)
+
+
+async def test_repaired_naked_exit_closes_the_trade_with_its_pnl(tmp_path: Path) -> None:
+    """An exit whose second leg keeps being refused goes to ERROR; once the repair has made
+    both venues flat, the trade is closed in the database with what happened (the Pair
+    stays in ERROR for the operator)."""
+    pair = btc_pair(take_profit_pct="0.05")
+    async with running_sim(VENUES, seed=5, config=quiet_sim_config()) as sim:
+        async with engine_on(sim, tmp_path / "arbcore.db", [pair]) as engine:
+            runner = next(iter(engine.runners.values()))
+            sim.model.start_episode(Venue.BITGET, SYMBOL, 60.0, 60.0)
+            await wait_for(lambda: runner.machine.state is PairState.POSITION_OPEN)
+            await asyncio.sleep(1.0)  # the entry's verification is done
+            sim.faults(Venue.BITGET).reject_next_orders(5, "system_busy")  # exit + 4 balances
+            sim.model.start_episode(Venue.BITGET, SYMBOL, 0.0, 0.1)
+            await wait_for(lambda: runner.machine.state is PairState.ERROR)
+            await wait_for(lambda: flat(sim, SYMBOL))
+            await wait_for(lambda: runner.position is None)
+            await engine.recorder.flush()
+        trades = await used_trades(repos_for(tmp_path))
+        assert runner.machine.state is PairState.ERROR
+    assert [t.state for t in trades] == [TradeState.CLOSED]
+    assert trades[0].close_reason == CloseReason.ERROR.value
+    assert trades[0].realized_pnl_usdt == ledger_change(sim)

@@ -322,8 +322,24 @@ class PairLifecycle:
                     self.trade_id,
                     residual_base=result.residual_base,
                 )
+                self._record_repaired()
                 return
             await asyncio.sleep(REPAIR_PAUSE_S)
+
+    def _record_repaired(self) -> None:
+        """The trade's record after a repair: closed with its pnl when the legs are flat,
+        else (still ERROR) what is left open. The Pair stays in ERROR for the operator."""
+        pos, trade_id = self.position, self.trade_id
+        if pos is None or trade_id is None:
+            return
+        if pos.is_flat:
+            self._close_trade(TradeState.CLOSED, CloseReason.ERROR, move=False)
+            return
+        self.ctx.recorder.trade_changed(
+            trade_id,
+            exited_base=pos.long.entered_base - pos.long.qty_base,
+            exit_parts_done=pos.exits_done,
+        )
 
     async def operator_clear(self) -> bool:
         """An operator asked to leave ERROR: allowed once the venues hold exactly what the
