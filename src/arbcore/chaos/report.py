@@ -50,6 +50,7 @@ def as_dict(outcome: ChaosOutcome) -> dict[str, Any]:
         "ledger_by_kind_usdt": {k: str(v) for k, v in verdict.ledger_by_kind_usdt.items()},
         "pnl_difference_usdt": str(verdict.pnl_difference_usdt),
         "untraded_orders_pnl_usdt": str(verdict.untraded_orders_pnl_usdt),
+        "open_trades_ledger_usdt": str(verdict.open_trades_pnl_usdt),
         "engine_error_log_lines": outcome.error_log_lines,
         "failures": outcome.failures,
         "workdir": str(opts.workdir),

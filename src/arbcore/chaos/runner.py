@@ -123,7 +123,7 @@ def app_config(workdir: Path, endpoints: dict[Venue, dict[str, Any]]) -> dict[st
 
 
 def _credentials_env(endpoints: dict[Venue, dict[str, Any]]) -> dict[str, str]:
-    env = dict(os.environ)
+    env = dict(os.environ, _TYPER_STANDARD_TRACEBACK="1")  # plain tracebacks in the log
     for venue, info in endpoints.items():
         prefix = f"ARBCORE__EXCHANGES__{venue.value.upper()}__"
         env[prefix + "API_KEY"] = info["api_key"]
