@@ -105,7 +105,8 @@ class NakedTracker:
     def observe(self, net: dict[str, Decimal], now_s: float) -> None:
         self.samples += 1
         self.last_net = net
-        for symbol, qty in net.items():
+        for symbol in {*net, *self._since}:  # flat symbols are absent from `net`
+            qty = net.get(symbol, Decimal(0))
             if qty != 0 and symbol not in self._since:
                 self._since[symbol] = (now_s, time.time())
             elif qty == 0 and symbol in self._since:
