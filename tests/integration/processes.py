@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,68 +12,39 @@ from typing import Any
 
 import yaml
 
-ARBCORE = str(Path(sys.executable).with_name("arbcore"))
+from arbcore.sim.process import (
+    ARBCORE,
+    Endpoints,
+    credentials_env,
+    exchanges_section,
+    start_sim_process,
+)
+
+__all__ = ["ARBCORE", "credentials_env", "open_positions", "sim_process", "write_config"]
 
 
 @contextmanager
 def sim_process(
     venues: str = "bybit,bitget", seed: int = 1, config: Path | None = None
-) -> Iterator[dict[str, dict[str, Any]]]:
+) -> Iterator[Endpoints]:
     """`arbcore sim` in its own process; yields each venue's endpoints line."""
-    extra = ["--config", str(config)] if config is not None else []
-    proc = subprocess.Popen(
-        [ARBCORE, "sim", "--venues", venues, "--seed", str(seed), *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc, endpoints = start_sim_process(venues, seed, config)
     try:
-        endpoints: dict[str, dict[str, Any]] = {}
-        assert proc.stdout is not None
-        for _ in venues.split(","):
-            line = proc.stdout.readline()
-            if not line:
-                raise RuntimeError(
-                    f"simulator did not start: {proc.stderr.read() if proc.stderr else ''}"
-                )
-            info = json.loads(line)
-            endpoints[info["venue"]] = info
         yield endpoints
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
 
-def write_config(path: Path, endpoints: dict[str, dict[str, Any]], **sections: Any) -> Path:
+def write_config(path: Path, endpoints: Endpoints, **sections: Any) -> Path:
     """An app.yaml pointing at the simulator (no secrets: those go in the environment)."""
-    exchanges = {
-        venue: {
-            "enabled": True,
-            "env": "sim",
-            "rest_url": info["rest_url"],
-            "ws_public_url": info["ws_public_url"],
-            "ws_private_url": info["ws_private_url"],
-        }
-        for venue, info in endpoints.items()
-    }
     data = {
         "database": {"url": f"sqlite+aiosqlite:///{path.parent / 'arbcore.db'}"},
-        "exchanges": exchanges,
+        "exchanges": exchanges_section(endpoints),
     }
     data.update(sections)
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
-
-
-def credentials_env(endpoints: dict[str, dict[str, Any]]) -> dict[str, str]:
-    env = dict(os.environ)
-    for venue, info in endpoints.items():
-        prefix = f"ARBCORE__EXCHANGES__{venue.upper()}__"
-        env[prefix + "API_KEY"] = info["api_key"]
-        env[prefix + "SECRET"] = info["secret"]
-        if info.get("passphrase"):
-            env[prefix + "PASSPHRASE"] = info["passphrase"]
-    return env
 
 
 def arbcore(

@@ -164,6 +164,10 @@ async def run_demo(
                 "p50": _us(percentile(stats.tick_to_decision_ns, 50)),
                 "p99": _us(percentile(stats.tick_to_decision_ns, 99)),
             },
+            "send_both_legs_cpu_us": {
+                "p50": _us(percentile(stats.send_cpu_ns, 50)),
+                "p99": _us(percentile(stats.send_cpu_ns, 99)),
+            },
             "entries_blocked": dict(stats.entries_blocked),
             "database": str(db_path),
         }

@@ -257,8 +257,10 @@ class PairRunner(PairLifecycle):
             round_no=self.entry_round,
         )
         self.busy = True
+        cpu_ns = time.thread_time_ns()
         try:
             sent = send_entry_legs(self.ctx.runner, plan)
+            self.ctx.stats.send_cpu_ns.append(time.thread_time_ns() - cpu_ns)
         except Exception:
             log.exception("pair %s: sending an entry part failed", self.pair_id)
             self.busy = False

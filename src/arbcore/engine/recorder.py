@@ -92,28 +92,15 @@ class Recorder:
         sent_ns: int,
         tick_to_order_ns: int | None,
     ) -> None:
-        ids = parse_client_order_id(request.client_id)
-        new = NewOrder(
-            exchange=request.venue,
-            symbol=request.symbol,
-            client_id=request.client_id,
-            side=request.side,
-            purpose=purpose,
-            requested_base=request.qty_base,
-            sent_at=self._now(),
-            trade_id=trade_id,
-            order_type=request.order_type,
-            tif=request.tif,
-            price=request.price,
-            reduce_only=request.reduce_only,
-            tick_to_order_ns=tick_to_order_ns,
-            leg=ids.leg if ids is not None else None,
-            part=ids.part if ids is not None else None,
-            attempt=ids.attempt if ids is not None else 0,
-        )
+        sent_at = self._now()
         self.stats.orders_sent += 1
-        self.submit(lambda repos: repos.orders.record(new))
         self._sent_ns[(request.venue, request.client_id)] = sent_ns
+        # The record is built by the writer task: the hot path only enqueues.
+        self.submit(
+            lambda repos: repos.orders.record(
+                _new_order(trade_id, purpose, request, sent_at, tick_to_order_ns)
+            )
+        )
 
     def order_done(
         self,
@@ -176,6 +163,34 @@ class Recorder:
 
     def trade_changed(self, trade_id: int, **changes: Unpack[TradeChanges]) -> None:
         self.submit(lambda repos: repos.trades.update(trade_id, **changes))
+
+
+def _new_order(
+    trade_id: int,
+    purpose: OrderPurpose,
+    request: OrderRequest,
+    sent_at: datetime,
+    tick_to_order_ns: int | None,
+) -> NewOrder:
+    ids = parse_client_order_id(request.client_id)
+    return NewOrder(
+        exchange=request.venue,
+        symbol=request.symbol,
+        client_id=request.client_id,
+        side=request.side,
+        purpose=purpose,
+        requested_base=request.qty_base,
+        sent_at=sent_at,
+        trade_id=trade_id,
+        order_type=request.order_type,
+        tif=request.tif,
+        price=request.price,
+        reduce_only=request.reduce_only,
+        tick_to_order_ns=tick_to_order_ns,
+        leg=ids.leg if ids is not None else None,
+        part=ids.part if ids is not None else None,
+        attempt=ids.attempt if ids is not None else 0,
+    )
 
 
 def _jsonable(value: Any) -> Any:

@@ -28,6 +28,7 @@ class EngineStats:
     entries_blocked: dict[str, int] = field(default_factory=dict)
     tick_to_order_ns: list[int] = field(default_factory=list)
     tick_to_decision_ns: list[int] = field(default_factory=list)
+    send_cpu_ns: list[int] = field(default_factory=list)  # CPU to write both legs
 
     def blocked(self, reason: str) -> None:
         self.entries_blocked[reason] = self.entries_blocked.get(reason, 0) + 1
