@@ -44,14 +44,7 @@ class VenueAdapter:
 
 ADAPTERS: dict[Venue, VenueAdapter] = {
     Venue.BYBIT: VenueAdapter(Venue.BYBIT),
-    Venue.BITGET: VenueAdapter(
-        Venue.BITGET,
-        known_gaps={
-            "test_funding_rate_and_payment_signs": (
-                "bitget simulator serves no GET /api/v2/mix/account/bill (funding payments)"
-            ),
-        },
-    ),
+    Venue.BITGET: VenueAdapter(Venue.BITGET),
 }
 
 

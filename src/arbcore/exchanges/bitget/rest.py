@@ -384,8 +384,9 @@ class BitgetRest:
             "productType": self.profile.product_type,
             "symbol": venue_symbol,
             "businessType": business_type,
+            # No endTime: our estimate of the server's clock may trail a bill booked "now"
+            # (optional like on Bitget's other v2 lists; unverified for this endpoint).
             "startTime": str(since_ms),
-            "endTime": str(self.now_ms()),
         }
         data: s.Bills | None = await self.call("GET", c.PATH_ACCOUNT_BILL, DEC_BILLS, params=params)
         return list(data.bills or []) if data is not None else []

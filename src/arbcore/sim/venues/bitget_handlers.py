@@ -16,7 +16,7 @@ from arbcore.core.enums import (
     TimeInForce,
 )
 from arbcore.core.quantize import fmt
-from arbcore.sim.events import RejectReason, SimReject
+from arbcore.sim.events import LedgerKind, RejectReason, SimReject
 from arbcore.sim.matching import SimExchange
 from arbcore.sim.venues import bitget_encode as enc
 from arbcore.sim.venues import bitget_instruments as tbl
@@ -25,6 +25,7 @@ from arbcore.sim.venues.bitget_codes import BitgetError, missing_param
 
 Params = Mapping[str, str]
 KEEP_MARGIN_RATE = Decimal("0.004")
+FUNDING_BILL = "contract_settle_fee"
 _FORCES = {
     "gtc": TimeInForce.GTC,
     "ioc": TimeInForce.IOC,
@@ -301,6 +302,39 @@ class BitgetApi:
             for f in fills[: lists.page_limit(params)]
         ]
         return {"fillList": rows, "endId": rows[-1]["tradeId"] if rows else None}
+
+    def account_bill(self, account_id: str, params: Params, now_ms: int) -> object:
+        """Account bills; the simulator's ledger yields funding settlements
+        (`contract_settle_fee`), the type the connector reads. Newest first, paged by id."""
+        check_product(params)
+        wanted = params.get("businessType")
+        if wanted not in (None, "", FUNDING_BILL):
+            return {"bills": [], "endId": None}
+        symbol = params.get("symbol")
+        sym = self.exchange.instrument(symbol).symbol if symbol else None
+        entries = [
+            e
+            for e in reversed(self.exchange.ledger(account_id))
+            if e.kind is LedgerKind.FUNDING and (sym is None or e.symbol == sym)
+        ]
+        entries = lists.in_window(entries, params, now_ms, lambda e: e.ts_ms, keep_90_days=True)
+        if params.get("idLessThan"):
+            entries = lists.after_id(entries, params["idLessThan"], lambda e: str(e.entry_id))
+        rows = [
+            {
+                "billId": str(e.entry_id),
+                "symbol": self.exchange.instrument(e.symbol).venue_symbol,
+                "amount": fmt(e.amount_usdt),
+                "fee": "0",
+                "feeByCoupon": "",
+                "businessType": FUNDING_BILL,
+                "coin": "USDT",
+                "balance": fmt(e.balance_after_usdt),
+                "cTime": str(e.ts_ms),
+            }
+            for e in entries[: lists.page_limit(params)]
+        ]
+        return {"bills": rows, "endId": rows[-1]["billId"] if rows else None}
 
     # positions and account -------------------------------------------------------------
     def all_position(self, account_id: str, params: Params, now_ms: int) -> object:

@@ -76,6 +76,7 @@ class BitgetRest:
             ("GET", "/api/v2/mix/position/single-position"): api.single_position,
             ("GET", "/api/v2/mix/account/accounts"): api.accounts,
             ("GET", "/api/v2/mix/account/account"): api.account,
+            ("GET", "/api/v2/mix/account/bill"): api.account_bill,
             ("POST", "/api/v2/mix/account/set-leverage"): api.set_leverage,
             ("POST", "/api/v2/mix/account/set-margin-mode"): api.set_margin_mode,
             ("POST", "/api/v2/mix/account/set-position-mode"): api.set_position_mode,
