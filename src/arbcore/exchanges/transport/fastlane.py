@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 from urllib.parse import urlsplit
 
 from arbcore.core.errors import ConfigError, NetworkError
@@ -74,8 +74,8 @@ class _Connection(asyncio.Protocol):
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's TCP transports implement the interface without subclassing it.
+        self.transport = cast(asyncio.Transport, transport)
         self.idle_since = time.monotonic()
 
     def send(self, data: bytes, pending: _InFlight) -> None:
