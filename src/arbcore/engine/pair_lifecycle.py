@@ -21,7 +21,7 @@ from arbcore.engine.stats import EngineStats
 from arbcore.engine.verify import Mismatch
 from arbcore.market.book import L2Book
 from arbcore.market.books import BookRegistry
-from arbcore.risk.balances import BalanceCache
+from arbcore.risk.balances import BalanceCache, MarginCommit
 from arbcore.risk.limits import part_quantity
 from arbcore.risk.slots import Slots
 from arbcore.strategy.balance import ATTEMPTS_PER_ROUND, balance_legs
@@ -85,6 +85,7 @@ class PairLifecycle:
         self.short: Leg | None = None
         self.exit_reason: CloseReason | None = None
         self.exit_attempt = 0
+        self.margin_commits: list[MarginCommit] = []  # of the open arbitrage
         self.entry_round = 0  # rounds of the part being entered (rollbacks so far)
         self.next_exit_ns = 0
         self.last_net_spread_pct: float | None = None
@@ -230,6 +231,9 @@ class PairLifecycle:
         if state is TradeState.CLOSED:
             stats.cycles_closed += 1
         self.ctx.slots.release(trade_id)
+        for commit in self.margin_commits:
+            self.ctx.balances.release(commit)
+        self.margin_commits.clear()
         for venue in (pos.long.venue, pos.short.venue):
             self.ctx.spawn(self._refresh_balance(venue))
         self.position = None

@@ -151,8 +151,8 @@ class PairRunner(PairLifecycle):
                     f"free {ctx.balances.margin(leg.venue).free_usdt:.2f} USDT"
                 )
                 return False
-        ctx.balances.commit(long.venue, need_long)
-        ctx.balances.commit(short.venue, need_short)
+        self.margin_commits.append(ctx.balances.commit(long.venue, need_long))
+        self.margin_commits.append(ctx.balances.commit(short.venue, need_short))
         return True
 
     def _maybe_exit(self, now_ns: int) -> bool:

@@ -15,11 +15,21 @@ log = logging.getLogger(__name__)
 ZERO = Decimal(0)
 
 
+@dataclass(frozen=True, slots=True)
+class MarginCommit:
+    """Margin an entry set aside against one reading of the venue's balance."""
+
+    venue: Venue
+    amount_usdt: Decimal
+    reading: int
+
+
 @dataclass(slots=True)
 class VenueMargin:
     available_usdt: Decimal = ZERO
     committed_usdt: Decimal = ZERO  # margin taken by entries since the reading
     read_at_s: float = 0.0  # monotonic seconds; 0 = never read
+    reading: int = 0  # counts readings; a commitment belongs to the reading it was made on
 
     @property
     def free_usdt(self) -> Decimal:
@@ -49,8 +59,9 @@ class BalanceCache:
         balance = await self._clients[venue].fetch_balance()
         margin = self._margins[venue]
         margin.available_usdt = balance.available
-        margin.committed_usdt = ZERO
+        margin.committed_usdt = ZERO  # the new reading already reflects open positions
         margin.read_at_s = time.monotonic()
+        margin.reading += 1
         return margin
 
     async def refresh_all(self) -> None:
@@ -64,5 +75,15 @@ class BalanceCache:
         margin = self._margins.get(venue)
         return margin is not None and margin.read_at_s > 0 and margin.free_usdt >= needed_usdt
 
-    def commit(self, venue: Venue, amount_usdt: Decimal) -> None:
-        self._margins[venue].committed_usdt += amount_usdt
+    def commit(self, venue: Venue, amount_usdt: Decimal) -> MarginCommit:
+        margin = self._margins[venue]
+        margin.committed_usdt += amount_usdt
+        return MarginCommit(venue, amount_usdt, margin.reading)
+
+    def release(self, commit: MarginCommit) -> None:
+        """An arbitrage ended: give its margin back, unless a newer reading (which no
+        longer counts that margin as used, or counts it as actually used) replaced it.
+        Without this, failed refreshes would let commitments pile up and block entries."""
+        margin = self._margins[commit.venue]
+        if commit.reading == margin.reading:
+            margin.committed_usdt = max(ZERO, margin.committed_usdt - commit.amount_usdt)
