@@ -32,6 +32,7 @@ def as_dict(outcome: ChaosOutcome) -> dict[str, Any]:
         "faults_injected": outcome.faults_applied,
         "faults_armed_by_schedule": outcome.faults_armed_by_schedule,
         "divergence_episodes_forced": outcome.episodes_forced,
+        "operator_clears": outcome.operator_clears,
         "max_naked_ms": _ms(naked.max_naked_ms),
         "max_naked_outside_kills_ms": _ms(naked.max_naked_outside_kills_ms),
         "naked_periods": naked.periods,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import json
 import logging
 import os
@@ -17,6 +19,7 @@ from typing import IO, Any
 import yaml
 
 from arbcore.chaos.invariants import DatabaseView, Verdict, check, count_trades
+from arbcore.chaos.operator import play_operator
 from arbcore.chaos.schedule import ChaosSchedule
 from arbcore.chaos.simctl import NakedTracker, SimControl, SimUnavailable, sample_naked
 from arbcore.core.enums import Venue
@@ -25,6 +28,7 @@ log = logging.getLogger(__name__)
 ARBCORE = str(Path(sys.executable).with_name("arbcore"))
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
 VOLUME_BASE = {"BTCUSDT": "0.02", "ETHUSDT": "0.4", "SOLUSDT": "8"}
+PR_SET_PDEATHSIG = 1
 PARTS = {"BTCUSDT": 2, "ETHUSDT": 1, "SOLUSDT": 1}
 
 
@@ -52,6 +56,7 @@ class ChaosOutcome:
     faults_applied: dict[str, int] = field(default_factory=dict)
     faults_armed_by_schedule: dict[str, int] = field(default_factory=dict)
     episodes_forced: int = 0
+    operator_clears: int = 0  # `pairs clear-error` issued for Pairs found in ERROR
     naked: NakedTracker = field(default_factory=NakedTracker)
     verdict: Verdict = field(default_factory=Verdict)
     duration_s: float = 0.0
@@ -122,6 +127,13 @@ def app_config(workdir: Path, endpoints: dict[Venue, dict[str, Any]]) -> dict[st
     }
 
 
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): SIGTERM it when the chaos process dies, so a
+    killed run leaves no simulator or engine behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _credentials_env(endpoints: dict[Venue, dict[str, Any]]) -> dict[str, str]:
     env = dict(os.environ, _TYPER_STANDARD_TRACEBACK="1")  # plain tracebacks in the log
     for venue, info in endpoints.items():
@@ -143,8 +155,9 @@ class SimProcess:
         self._stderr = (options.workdir / "sim.stderr").open("w", encoding="utf-8")
         argv = [ARBCORE, "sim", "--venues", venues, "--seed", str(options.seed)]
         self.proc = subprocess.Popen(
-            [*argv, "--config", str(path)], stdout=subprocess.PIPE, stderr=self._stderr, text=True
-        )
+            [*argv, "--config", str(path)],
+            stdout=subprocess.PIPE, stderr=self._stderr, text=True, preexec_fn=_die_with_parent,
+        )  # fmt: skip
         self.endpoints: dict[Venue, dict[str, Any]] = {}
         assert self.proc.stdout is not None
         for _ in options.venues:
@@ -183,7 +196,16 @@ class EngineProcess:
         self.proc = subprocess.Popen(
             [ARBCORE, "run", "--config", str(self.config)],
             env=self.env, stdout=self._stderr, stderr=self._stderr, text=True,
+            preexec_fn=_die_with_parent,
         )  # fmt: skip
+
+    async def command(self, *args: str) -> bool:
+        """Another `arbcore` command on the same config (operator actions); True on exit 0."""
+        proc = await asyncio.create_subprocess_exec(
+            ARBCORE, *args, "--config", str(self.config), env=self.env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        return await proc.wait() == 0
 
     def exited(self) -> int | None:
         return None if self.proc is None else self.proc.poll()
@@ -274,6 +296,7 @@ async def run_chaos(options: ChaosOptions) -> ChaosOutcome:
             drivers = [
                 asyncio.create_task(_drive_faults(control, schedule, outcome, stop_faults)),
                 asyncio.create_task(_drive_episodes(control, schedule, outcome, stop_faults)),
+                asyncio.create_task(play_operator(engine.command, db_path, outcome, stop_faults)),
             ]
             await _campaign(options, engine, db_path, outcome)
             stop_faults.set()

@@ -69,8 +69,8 @@ class ChaosSchedule:
     seed: int
     venues: Sequence[Venue]
     symbols: Sequence[str]
-    fault_gap_s: tuple[float, float] = (1.0, 3.0)
-    episode_gap_s: tuple[float, float] = (1.0, 2.5)
+    fault_gap_s: tuple[float, float] = (2.0, 5.0)
+    episode_gap_s: tuple[float, float] = (0.5, 1.5)
     _fault_rng: random.Random = field(init=False)
     _episode_rng: random.Random = field(init=False)
 
