@@ -1,4 +1,4 @@
-"""ERROR is left only by an operator, and only when the venues match the records."""
+"""Operator requests to a running engine: clearing ERROR (only when the venues match), slots."""
 
 from __future__ import annotations
 
@@ -56,3 +56,17 @@ async def _wait_event(repos: Repositories, recorder: Recorder, kind: str) -> str
             return str(found[-1].payload.get("reason", ""))
         await asyncio.sleep(0.05)
     raise AssertionError(f"no {kind} event")
+
+
+async def test_max_concurrent_changes_in_the_running_engine(tmp_path: Path) -> None:
+    async with sim_and_engine(tmp_path, [btc_pair()], max_concurrent_arbitrages=2) as (
+        _sim,
+        engine,
+    ):
+        db = open_database(f"sqlite+aiosqlite:///{tmp_path / 'arbcore.db'}")
+        control = ControlService(engine.settings, Repositories(db))
+        await control.request_max_concurrent(0)
+        await wait_for(lambda: engine.slots.limit == 0, timeout_s=10)
+        await control.request_max_concurrent(3)
+        await wait_for(lambda: engine.slots.limit == 3, timeout_s=10)
+        await db.dispose()

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from arbcore.core.enums import PairState, Venue
+from arbcore.core.errors import ExchangeError
 from arbcore.core.models import Instrument, PairSpec
 from arbcore.core.records import CloseReason, EventRecord, PairRecord
 from arbcore.engine.pair_lifecycle import PairLifecycle
@@ -231,19 +232,22 @@ class Engine:
     async def _sync_pairs(self, repos: Repositories, interval_s: float = 2.0) -> None:
         """Pick up Pairs added, enabled, paused or removed in the database (CLI, API), and
         operators' requests to clear ERROR."""
-        seen = await repos.events.find(kind=CLEAR_ERROR_REQUESTED, limit=1_000_000)
-        seen += await repos.events.find(kind=MAX_CONCURRENT_REQUESTED, limit=1_000_000)
-        after = max((e.id for e in seen), default=0)
+        kinds = (CLEAR_ERROR_REQUESTED, MAX_CONCURRENT_REQUESTED)
+        after: dict[str, int] = {}
+        for kind in kinds:  # requests made while no engine ran are stale: skip them
+            old = await repos.events.find(kind=kind, limit=1_000_000)
+            after[kind] = old[-1].id if old else 0
         while True:
             await asyncio.sleep(interval_s)
-            try:
-                requests = await repos.events.find(after_id=after)
-            except Exception:
-                log.exception("pair sync: reading operator requests failed")
-                requests = []
-            for request in requests:
-                after = request.id
-                self._apply_request(request)
+            for kind in kinds:
+                try:
+                    requests = await repos.events.find(kind=kind, after_id=after[kind])
+                except Exception:
+                    log.exception("pair sync: reading operator requests failed")
+                    continue
+                for request in requests:
+                    after[kind] = request.id
+                    self._apply_request(request)
             try:
                 stored = {r.id: r for r in await repos.pairs.find(include_deleted=True)}
             except Exception:
@@ -254,8 +258,12 @@ class Engine:
                 wanted = record.spec.enabled and record.deleted_at is None
                 if runner is None:
                     if wanted and pair_id not in self.refused:
-                        await self._subscribe([record])
-                        runner = await self._add_runner(record, repos)
+                        try:
+                            await self._subscribe([record])
+                            runner = await self._add_runner(record, repos)
+                        except ExchangeError as exc:  # tried again on the next pass
+                            log.warning("pair %s not started yet: %s", pair_id, exc)
+                            continue
                         if runner is not None:
                             runner.machine.start()
                     continue
