@@ -17,6 +17,7 @@ from arbcore.exchanges.bitget import constants as c
 from arbcore.exchanges.bitget import history, parsing
 from arbcore.exchanges.bitget import rest as r
 from arbcore.exchanges.bitget import schemas as s
+from arbcore.exchanges.paging import history_windows
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "bitget"
 LIVE = c.profile_for(Env.LIVE)
@@ -180,11 +181,11 @@ def test_history_rows_carry_their_fee() -> None:
 
 def test_history_windows_cover_since_to_now_in_three_month_spans() -> None:
     day_ms = 24 * 3600 * 1000
-    windows = history.history_windows(0, 200 * day_ms, c.HISTORY_WINDOW_MS)
+    windows = history_windows(0, 200 * day_ms, c.HISTORY_WINDOW_MS)
     assert windows[0][0] == 0 and windows[-1][1] == 200 * day_ms
     assert all(end - start <= 90 * day_ms for start, end in windows) and len(windows) == 3
     assert all(b[0] == a[1] + 1 for a, b in pairwise(windows))
-    assert history.history_windows(5, 5, c.HISTORY_WINDOW_MS) == [(5, 5)]
+    assert history_windows(5, 5, c.HISTORY_WINDOW_MS) == [(5, 5)]
 
 
 def test_fill_fee_sign_and_close_side() -> None:

@@ -18,7 +18,7 @@ from arbcore.core.models import OrderRequest
 from arbcore.exchanges.base import ConnectorConfig, Credentials
 from arbcore.exchanges.bybit import constants as C
 from arbcore.exchanges.bybit.client import BybitClient
-from arbcore.exchanges.bybit.history import history_windows
+from arbcore.exchanges.paging import history_windows
 from arbcore.sim.events import SimOrder
 from arbcore.sim.testing import RunningSim, running_sim
 from arbcore.sim.venues import bybit_lists

@@ -20,20 +20,9 @@ from arbcore.exchanges.bitget import constants as c
 from arbcore.exchanges.bitget import schemas as s
 from arbcore.exchanges.bitget.parsing import dec, ms, parse_status
 from arbcore.exchanges.bitget.rest import BitgetRest
+from arbcore.exchanges.paging import history_windows
 
 PENDING_STATUSES = ("live", "partially_filled")
-
-
-def history_windows(since_ms: int, now_ms: int, window_ms: int) -> list[tuple[int, int]]:
-    """Consecutive [start, end] ranges covering since..now, each at most `window_ms` long."""
-    windows = []
-    start = since_ms
-    while True:
-        end = min(start + window_ms, max(now_ms, since_ms))
-        windows.append((start, end))
-        if end >= now_ms:
-            return windows
-        start = end + 1
 
 
 def _newer(a: s.OrderDetail, b: s.OrderDetail) -> s.OrderDetail:

@@ -13,20 +13,9 @@ from arbcore.exchanges.bybit import constants as C
 from arbcore.exchanges.bybit import schemas as S
 from arbcore.exchanges.bybit.parsing import to_int
 from arbcore.exchanges.bybit.rest import BybitRest
+from arbcore.exchanges.paging import history_windows
 
 _FINAL = frozenset({"Filled", "Cancelled", "Rejected", "Deactivated", "PartiallyFilledCanceled"})
-
-
-def history_windows(since_ms: int, now_ms: int, window_ms: int) -> list[tuple[int, int]]:
-    """Consecutive [start, end] ranges covering since..now, each at most `window_ms` long."""
-    windows = []
-    start = since_ms
-    while True:
-        end = min(start + window_ms, max(now_ms, since_ms))
-        windows.append((start, end))
-        if end >= now_ms:
-            return windows
-        start = end + 1
 
 
 def _newer(a: S.OrderInfo, b: S.OrderInfo) -> S.OrderInfo:
