@@ -82,4 +82,12 @@ def render(engine: Engine) -> Group:
         str(s.orders_rejected),
         f"{p50:.0f} / {p99:.0f}" if p50 is not None and p99 is not None else "-",
     )
-    return Group(books, pairs, totals)
+    closed = Table(title="Recent closed arbitrages", expand=True)
+    for col in ("trade", "symbol", "long / short", "reason", "pnl USDT"):
+        closed.add_column(col)
+    for t in s.recent_closed:
+        closed.add_row(
+            str(t.trade_id), t.symbol, f"{t.long_venue} / {t.short_venue}", t.reason,
+            f"{t.pnl_usdt:.4f}",
+        )  # fmt: skip
+    return Group(books, pairs, closed, totals)

@@ -17,7 +17,7 @@ from arbcore.core.errors import ExchangeError
 from arbcore.core.models import shared_base_step
 from arbcore.core.records import CloseReason, NewTrade, PairRecord, TradeRecord
 from arbcore.engine.recorder import Recorder
-from arbcore.engine.stats import EngineStats
+from arbcore.engine.stats import ClosedTrade, EngineStats
 from arbcore.engine.verify import Mismatch
 from arbcore.market.book import L2Book
 from arbcore.market.books import BookRegistry
@@ -228,6 +228,11 @@ class PairLifecycle:
         )
         stats = self.ctx.stats
         stats.realized_pnl_usdt += pnl
+        stats.recent_closed.appendleft(
+            ClosedTrade(
+                trade_id, self.spec.symbol, pos.long.venue, pos.short.venue, pnl, reason.value
+            )
+        )
         if state is TradeState.CLOSED:
             stats.cycles_closed += 1
         self.ctx.slots.release(trade_id)

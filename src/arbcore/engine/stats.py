@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -15,6 +16,16 @@ def percentile(values: list[int], pct: float) -> int | None:
     return ordered[rank - 1]
 
 
+@dataclass(frozen=True, slots=True)
+class ClosedTrade:
+    trade_id: int
+    symbol: str
+    long_venue: str
+    short_venue: str
+    pnl_usdt: Decimal
+    reason: str
+
+
 @dataclass(slots=True)
 class EngineStats:
     cycles_opened: int = 0
@@ -26,6 +37,7 @@ class EngineStats:
     naked_legs_repaired: int = 0
     errors: int = 0
     entries_blocked: dict[str, int] = field(default_factory=dict)
+    recent_closed: deque[ClosedTrade] = field(default_factory=lambda: deque(maxlen=10))
     tick_to_order_ns: list[int] = field(default_factory=list)
     tick_to_decision_ns: list[int] = field(default_factory=list)
     send_cpu_ns: list[int] = field(default_factory=list)  # CPU to write both legs
