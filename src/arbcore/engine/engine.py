@@ -18,6 +18,7 @@ from arbcore.engine.pair_runner import PairRunner, RunnerContext
 from arbcore.engine.reconciler import Reconciler, ReconcileReport
 from arbcore.engine.recorder import Recorder
 from arbcore.engine.retry import retry_transient
+from arbcore.engine.staleness import StaleWatch
 from arbcore.engine.stats import EngineStats
 from arbcore.engine.verify import (
     RECHECK_AFTER_S,
@@ -66,9 +67,6 @@ class Engine:
         self._loops: list[asyncio.Task[None]] = []
         self._subscribed: set[tuple[Venue, str]] = set()
         self._private: set[Venue] = set()
-        self._stale_since: dict[tuple[Venue, str], tuple[float, str]] = {}
-        self._stale_alerted: set[tuple[Venue, str]] = set()
-        self.books.listen_state(self._on_book_state)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -78,6 +76,10 @@ class Engine:
         self._db = open_database(**settings.database.model_dump())
         repos = Repositories(self._db)
         self.recorder = Recorder(repos, stats=self.stats)
+        stale_watch = StaleWatch(
+            self.recorder, settings.engine.stale_alert_after_s, self.runners.values
+        )
+        self.books.listen_state(stale_watch.on_book_state)
         try:
             await self._connect()
             records = await self._load_pairs(repos)
@@ -97,7 +99,7 @@ class Engine:
                 self._loop(self._monitor())
                 self._loop(self._refresh_balances())
                 self._loop(self._sync_pairs(repos))
-                self._loop(self._watch_staleness())
+                self._loop(stale_watch.run())
                 for runner in self.runners.values():
                     if runner.spec.enabled:
                         runner.machine.start()
@@ -374,42 +376,6 @@ class Engine:
             await asyncio.sleep(interval_s)
             for runner in self.runners.values():
                 runner.check_position()
-
-    def _on_book_state(self, venue: Venue, symbol: str, stale: bool, reason: str) -> None:
-        key = (venue, symbol)
-        if stale:
-            self._stale_since.setdefault(key, (asyncio.get_running_loop().time(), reason))
-            self.recorder.event(
-                "book_stale", None, None, venue=venue.value, symbol=symbol, reason=reason
-            )
-            return
-        self._stale_since.pop(key, None)
-        if key in self._stale_alerted:
-            self._stale_alerted.discard(key)
-            self.recorder.event("stale_recovered", None, None, venue=venue.value, symbol=symbol)
-
-    async def _watch_staleness(self) -> None:
-        """SPEC §6: a book stale for longer than `stale_alert_after_s` raises one alert
-        (with the Pairs holding positions that wait on it); recovery is journaled too."""
-        limit_s = self.settings.engine.stale_alert_after_s
-        while True:
-            await asyncio.sleep(min(1.0, limit_s / 2))
-            now = asyncio.get_running_loop().time()
-            for key, (since, reason) in list(self._stale_since.items()):
-                if key in self._stale_alerted or now - since < limit_s:
-                    continue
-                self._stale_alerted.add(key)
-                waiting = [
-                    r.pair_id
-                    for r in self.runners.values()
-                    if r.spec.symbol == key[1] and r.position is not None
-                    and key[0] in (r.position.long.venue, r.position.short.venue)
-                ]  # fmt: skip
-                self.recorder.event(
-                    "stale_alert", None, None, venue=key[0].value, symbol=key[1],
-                    stale_s=round(now - since, 1), reason=reason, pairs_with_positions=waiting,
-                )  # fmt: skip
-                log.error("%s %s stale for %.0fs (%s)", key[0], key[1], now - since, reason)
 
     async def _refresh_balances(self) -> None:
         while True:
