@@ -134,3 +134,28 @@ async def test_pair_below_an_exchange_minimum_is_refused(tmp_path: Path) -> None
     assert problems
     assert any(p.startswith("bybit: min_qty") for p in problems)
     assert any(p.startswith("bitget: min_qty") for p in problems)
+
+
+async def test_funding_paid_and_received_counts_in_the_trade_pnl(tmp_path: Path) -> None:
+    async with sim_and_engine(tmp_path, [btc_pair(take_profit_pct="0.05")]) as (sim, engine):
+        runner = next(iter(engine.runners.values()))
+        sim.model.start_episode(Venue.BITGET, SYMBOL, 60.0, 3.0)
+        await wait_for(lambda: runner.machine.state is PairState.POSITION_OPEN)
+        # longs pay on both venues: our long leg pays, our short leg receives
+        for venue in (Venue.BYBIT, Venue.BITGET):
+            exchange = sim.exchange(venue)
+            exchange.settle_funding(exchange.instrument(SYMBOL).venue_symbol, rate=Decimal("0.002"))
+        await wait_for(lambda: engine.stats.cycles_closed == 1)
+        await engine.recorder.flush()
+    repos = await repos_for(tmp_path)
+    trade = next(t for t in await repos.trades.find() if t.state is TradeState.CLOSED)
+    funding = [
+        e.amount_usdt
+        for v in (Venue.BYBIT, Venue.BITGET)
+        for e in sim.exchange(v).ledger(sim.account_id(v))
+        if e.kind is LedgerKind.FUNDING
+    ]
+    assert len(funding) == 2
+    assert trade.funding_usdt == sum(funding) != 0
+    assert trade.realized_pnl_usdt == ledger_change(sim)
+    await repos.db.dispose()

@@ -267,6 +267,7 @@ class PairRunner(PairLifecycle):
             self._fail("sending an entry part failed")
             return
         if first:
+            self.opened_ms = time.time_ns() // 1_000_000
             self.ctx.recorder.trade_changed(
                 trade_id,
                 state=TradeState.OPENING,
