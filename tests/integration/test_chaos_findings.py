@@ -15,6 +15,7 @@ from tests.integration.harness import (
     ledger_change,
     quiet_sim_config,
     repos_for,
+    sim_and_engine,
     used_trades,
     wait_for,
 )
@@ -114,3 +115,21 @@ async def test_repaired_naked_exit_closes_the_trade_with_its_pnl(tmp_path: Path)
     assert [t.state for t in trades] == [TradeState.CLOSED]
     assert trades[0].close_reason == CloseReason.ERROR.value
     assert trades[0].realized_pnl_usdt == ledger_change(sim)
+
+
+async def test_clear_error_during_a_rate_limit_is_refused_not_a_crash(tmp_path: Path) -> None:
+    """The operator's clear checks the venues' positions; a 429 on that check refuses the
+    clear (the operator asks again) instead of escaping and stopping the engine."""
+    pair = btc_pair(take_profit_pct="50")
+    async with sim_and_engine(tmp_path, [pair]) as (sim, engine):
+        runner = next(iter(engine.runners.values()))
+        sim.model.start_episode(Venue.BITGET, SYMBOL, 60.0, 60.0)
+        await wait_for(lambda: runner.machine.state is PairState.POSITION_OPEN)
+        await asyncio.sleep(1.0)  # the entry's verification is done
+        runner._fail("forced by the test")
+        await wait_for(lambda: not runner.busy)
+        sim.faults(Venue.BYBIT).rate_limit_next(1)
+        assert await runner.operator_clear() is False
+        assert runner.machine.state is PairState.ERROR
+        assert await runner.operator_clear() is True
+        assert runner.machine.state in (PairState.POSITION_OPEN,)

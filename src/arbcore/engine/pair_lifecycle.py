@@ -86,6 +86,7 @@ class PairLifecycle:
         self.exit_reason: CloseReason | None = None
         self.exit_attempt = 0
         self.margin_commits: list[MarginCommit] = []  # of the open arbitrage
+        self.opened_ms: int | None = None  # wall clock of the first entry part
         self.entry_round = 0  # rounds of the part being entered (rollbacks so far)
         self.next_exit_ns = 0
         self.last_net_spread_pct: float | None = None
@@ -187,6 +188,7 @@ class PairLifecycle:
                 self.exit_attempt += 1
                 self.next_exit_ns = time.perf_counter_ns() + EXIT_RETRY_PAUSE_NS
             if pos.is_flat:
+                await self._collect_funding()
                 self._close_trade(TradeState.CLOSED, self.exit_reason or CloseReason.OPERATOR)
                 await self._verify()
             else:
@@ -201,6 +203,28 @@ class PairLifecycle:
             self._fail("exit part crashed")
         finally:
             self.busy = False
+
+    async def _collect_funding(self) -> None:
+        """SPEC §2: funding the exchanges reported on both legs while the arbitrage was open
+        counts in its pnl. Unavailable funding is journaled, the pnl recorded without it."""
+        pos, since_ms = self.position, self.opened_ms
+        if pos is None or since_ms is None:
+            return
+        total = Decimal(0)
+        for venue in (pos.long.venue, pos.short.venue):
+            leg = self.legs.get(venue)
+            if leg is None:
+                continue
+            try:
+                payments = await leg.client.fetch_funding_payments(self.spec.symbol, since_ms)
+            except ExchangeError as exc:
+                self.ctx.recorder.event(
+                    "funding_unknown", self.pair_id, self.trade_id, venue=venue.value,
+                    error=str(exc),
+                )  # fmt: skip
+                continue
+            total += sum((p.amount_usdt for p in payments if p.ts_ms >= since_ms), Decimal(0))
+        pos.funding_usdt = total
 
     def _close_trade(self, state: TradeState, reason: CloseReason, *, move: bool = True) -> None:
         pos, trade_id = self.position, self.trade_id
@@ -219,6 +243,7 @@ class PairLifecycle:
             short_exit_avg_px=short_exit,
             exit_fees_usdt=pos.fees_usdt,
             realized_pnl_usdt=pnl,
+            funding_usdt=pos.funding_usdt,
             close_reason=reason.value,
             closed_at=utc_now(),
             exit_parts_done=pos.exits_done,
@@ -242,6 +267,7 @@ class PairLifecycle:
         for venue in (pos.long.venue, pos.short.venue):
             self.ctx.spawn(self._refresh_balance(venue))
         self.position = None
+        self.opened_ms = None
         self._last_trade_id = trade_id
         self.trade_id = None
         self.long = self.short = None
@@ -357,7 +383,14 @@ class PairLifecycle:
             return False
         self.busy = True
         try:
-            found = await self.ctx.verify(self)
+            try:
+                found = await self.ctx.verify(self)
+            except ExchangeError as exc:  # positions unreadable now: the operator asks again
+                self.ctx.recorder.event(
+                    "clear_error_refused", self.pair_id, self.trade_id,
+                    reason=f"positions could not be read: {exc}",
+                )  # fmt: skip
+                return False
             pos = self.position
             unhedged = pos is not None and abs(pos.imbalance_base) >= self._tolerance()
             if found or unhedged:
@@ -386,6 +419,7 @@ class PairLifecycle:
         walks the legal path to POSITION_OPEN and stays paused until the engine starts it."""
         self.trade_id = trade.id
         self.position = position
+        self.opened_ms = int(trade.opened_at.timestamp() * 1000)
         self.long, self.short = self.legs[position.long.venue], self.legs[position.short.venue]
         position.parts_entered = max(1, trade.entry_parts_done)
         position.adds_done = trade.adds_done
