@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
@@ -159,3 +160,14 @@ async def test_funding_paid_and_received_counts_in_the_trade_pnl(tmp_path: Path)
     assert trade.funding_usdt == sum(funding) != 0
     assert trade.realized_pnl_usdt == ledger_change(sim)
     await repos.db.dispose()
+
+
+async def test_instrument_refresh_reaches_pairs_between_arbitrages(tmp_path: Path) -> None:
+    async with sim_and_engine(tmp_path, [btc_pair()]) as (sim, engine):
+        runner = next(iter(engine.runners.values()))
+        assert await engine.reload_instruments() == 0
+        bybit = sim.exchange(Venue.BYBIT)
+        old = bybit.instruments[SYMBOL]
+        bybit.instruments[SYMBOL] = dataclasses.replace(old, min_qty=Decimal("0.002"))
+        assert await engine.reload_instruments() == 1
+        assert runner.legs[Venue.BYBIT].instrument.min_qty == Decimal("0.002")

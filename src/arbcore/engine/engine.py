@@ -98,6 +98,7 @@ class Engine:
                 self._loop(self.books.sweep_forever())
                 self._loop(self._monitor())
                 self._loop(self._refresh_balances())
+                self._loop(self._refresh_instruments())
                 self._loop(self._sync_pairs(repos))
                 self._loop(stale_watch.run())
                 for runner in self.runners.values():
@@ -376,6 +377,37 @@ class Engine:
             await asyncio.sleep(interval_s)
             for runner in self.runners.values():
                 runner.check_position()
+
+    async def _refresh_instruments(self) -> None:
+        """SPEC §7: instrument limits reloaded every `instruments_refresh_h`; a Pair picks up
+        changed steps and ticks between arbitrages (an open one keeps its legs)."""
+        while True:
+            await asyncio.sleep(self.settings.engine.instruments_refresh_h * 3600)
+            await self.reload_instruments()
+
+    async def reload_instruments(self) -> int:
+        """Reload every venue's instruments now; returns how many changed."""
+        changed = 0
+        for venue, client in self.clients.items():
+            try:
+                fresh = {i.symbol: i for i in await client.load_instruments()}
+            except ExchangeError as exc:
+                log.warning("instrument refresh failed on %s: %s", venue, exc)
+                continue
+            for symbol, inst in fresh.items():
+                if self.instruments[venue].get(symbol) == inst:
+                    continue
+                changed += 1
+                self.instruments[venue][symbol] = inst
+                old = self._ctx.legs.get(venue, {}).get(symbol)
+                if old is not None:
+                    self._ctx.legs[venue][symbol] = Leg(old.client, inst, old.taker_fee)
+        for runner in self.runners.values():
+            if runner.position is None:
+                runner.refresh_legs()
+        if changed:
+            self.recorder.event("instruments_changed", None, None, count=changed)
+        return changed
 
     async def _refresh_balances(self) -> None:
         while True:

@@ -70,12 +70,7 @@ class PairLifecycle:
             for v in self.spec.exchanges
             if v not in self.spec.price_only and symbol in ctx.legs.get(v, {})
         ]
-        self.legs = {v: ctx.legs[v][symbol] for v in self.venues}
-        self.fees = {v: leg.taker_fee for v, leg in self.legs.items()}
-        step = shared_base_step([leg.instrument for leg in self.legs.values()])
-        self.entry_qty = part_quantity(self.spec.volume_base, self.spec.entry_parts, step)
-        self.exit_qty = part_quantity(self.spec.volume_base, self.spec.exit_parts, step)
-        self.entry_qty_f = float(self.entry_qty)
+        self.refresh_legs()
         self.busy = False
         self.stopping = False
         self.reserved_trade_id: int | None = None
@@ -95,6 +90,16 @@ class PairLifecycle:
         self._blocked_at: dict[str, float] = {}
 
     # ---------------------------------------------------------------- hot path
+
+    def refresh_legs(self) -> None:
+        """Take the venues' current instruments (at start, after an instrument refresh)."""
+        symbol = self.spec.symbol
+        self.legs = {v: self.ctx.legs[v][symbol] for v in self.venues}
+        self.fees = {v: leg.taker_fee for v, leg in self.legs.items()}
+        step = shared_base_step([leg.instrument for leg in self.legs.values()])
+        self.entry_qty = part_quantity(self.spec.volume_base, self.spec.entry_parts, step)
+        self.exit_qty = part_quantity(self.spec.volume_base, self.spec.exit_parts, step)
+        self.entry_qty_f = float(self.entry_qty)
 
     def _book(self, venue: Venue) -> L2Book | None:
         return self.ctx.books.get(venue, self.spec.symbol)
