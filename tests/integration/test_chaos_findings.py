@@ -17,6 +17,7 @@ from tests.integration.harness import (
     repos_for,
     sim_and_engine,
     used_trades,
+    venue_orders,
     wait_for,
 )
 
@@ -133,3 +134,33 @@ async def test_clear_error_during_a_rate_limit_is_refused_not_a_crash(tmp_path: 
         assert runner.machine.state is PairState.ERROR
         assert await runner.operator_clear() is True
         assert runner.machine.state in (PairState.POSITION_OPEN,)
+
+
+async def test_exit_after_a_cleared_error_sends_fresh_client_ids(tmp_path: Path) -> None:
+    """An exit part that ended in ERROR is sent again after the operator clears it; it must
+    use new client ids: an id sent before answers with the old order's fills, which the
+    engine would count a second time (trade pnl off, a venue left with a naked leg)."""
+    pair = btc_pair(volume_base="0.02", exit_parts=2, take_profit_pct="0.05")
+    async with sim_and_engine(tmp_path, [pair]) as (sim, engine):
+        runner = next(iter(engine.runners.values()))
+        sim.model.start_episode(Venue.BITGET, SYMBOL, 60.0, 60.0)
+        await wait_for(lambda: runner.machine.state is PairState.POSITION_OPEN)
+        await asyncio.sleep(1.0)  # the entry's verification is done
+        sim.faults(Venue.BITGET).reject_next_orders(5, "system_busy")  # exit + 4 balances
+        sim.model.start_episode(Venue.BITGET, SYMBOL, 0.0, 0.1)
+        await wait_for(lambda: runner.machine.state is PairState.ERROR)
+        await wait_for(lambda: not runner.busy and runner.position is not None)
+        await asyncio.sleep(1.0)  # the repair has hedged the legs again
+        assert await runner.operator_clear()
+        await wait_for(lambda: runner.position is None and flat(sim, SYMBOL), timeout_s=30)
+        await engine.recorder.flush()
+        repos = repos_for(tmp_path)
+        trades = await used_trades(repos)
+        assert [t.state for t in trades] == [TradeState.CLOSED]
+        assert trades[0].realized_pnl_usdt == ledger_change(sim)
+        rows = await repos.orders.list_by_trade(trades[0].id)
+        assert not [o.client_id for o in rows if "duplicate" in (o.error or "")]
+        recorded = {(o.exchange, o.client_id): o.filled_base for o in rows}
+        for venue in VENUES:
+            for order in venue_orders(sim, venue, SYMBOL):
+                assert recorded[(venue, order.client_id)] == order.filled_qty, order.client_id

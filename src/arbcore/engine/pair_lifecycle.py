@@ -184,6 +184,7 @@ class PairLifecycle:
             before = pos.long.qty_base
             outcome = await exit_part(self.ctx.runner, plan, pos, sent)
             if not outcome.hedged:
+                self.exit_attempt += 1  # this attempt's client ids are spent (ERROR, clear, exit)
                 self._fail(f"naked leg after exit: long-short = {outcome.balance.residual_base}")
                 return
             if pos.long.qty_base < before:
@@ -205,6 +206,7 @@ class PairLifecycle:
                 )
         except Exception:
             log.exception("pair %s: exit part crashed", self.pair_id)
+            self.exit_attempt += 1
             self._fail("exit part crashed")
         finally:
             self.busy = False
