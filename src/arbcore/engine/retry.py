@@ -16,7 +16,7 @@ T = TypeVar("T")
 async def retry_transient(
     call: Callable[[], Awaitable[T]],
     what: str,
-    attempts: int = 8,
+    attempts: int = 30,  # about 2.5 minutes at the longest pause: a restart outlasts bursts
     first_delay_s: float = 0.5,
     max_delay_s: float = 5.0,
 ) -> T:
