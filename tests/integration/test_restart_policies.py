@@ -65,7 +65,6 @@ async def test_adopt_takes_the_open_arbitrage_back(tmp_path: Path) -> None:
         engine = Engine(
             engine_settings(sim, db, [btc_pair(take_profit_pct="50")], on_start="adopt")
         )
-        runner_state: list[PairState] = []
 
         async def adopted() -> None:
             runner = next(iter(engine.runners.values()))
