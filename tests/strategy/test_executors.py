@@ -7,9 +7,14 @@ from decimal import Decimal
 from tests.strategy.fake_trading import FakeTrading, Script, btc
 
 from arbcore.core.enums import Side, Venue
-from arbcore.core.errors import InsufficientMargin, RateLimited, ReduceOnlyRejected
+from arbcore.core.errors import (
+    DuplicateClientOrderId,
+    InsufficientMargin,
+    RateLimited,
+    ReduceOnlyRejected,
+)
 from arbcore.exchanges.base import Trading
-from arbcore.strategy.entry import PartPlan, enter_part, send_entry_legs
+from arbcore.strategy.entry import PartPlan, enter_part, entry_request, send_entry_legs
 from arbcore.strategy.exit import ExitPlan, exit_part
 from arbcore.strategy.journal import MemoryJournal, OrderPurpose
 from arbcore.strategy.legs import Leg, LegRunner
@@ -182,3 +187,15 @@ async def test_both_legs_are_written_before_anything_is_awaited() -> None:
     out = await enter_part(runner, the_plan, pos, price_ok, sent)
     assert out.hedged
     assert len(lv.sent) == len(sv.sent) == 1  # the pre-sent legs were not sent again
+
+
+async def test_a_client_id_is_never_sent_twice() -> None:
+    lv, _sv, long, short, runner, journal = setup()
+    request = entry_request(plan(long, short), long, Side.BUY, D("0.010"), 0)
+    first = await runner.send(42, OrderPurpose.ENTRY, long, request)
+    again = await runner.send(42, OrderPurpose.ENTRY, long, request)
+    assert first.filled_base == D("0.010")
+    assert isinstance(again.error, DuplicateClientOrderId)
+    assert not again.retryable
+    assert [r.client_id for r in lv.sent] == [request.client_id]
+    assert [e[0] for e in journal.events] == ["client_id_reuse_refused"]

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from arbcore.core.enums import OrderType, Side, TimeInForce, Venue
-from arbcore.core.errors import ExchangeError, OrderOutcomeUnknown, RateLimited, TransientError
+from arbcore.core.errors import (
+    DuplicateClientOrderId,
+    ExchangeError,
+    OrderOutcomeUnknown,
+    RateLimited,
+    TransientError,
+)
 from arbcore.core.models import Instrument, OrderRequest, OrderResult
 from arbcore.core.quantize import floor_to_step
 from arbcore.exchanges.base import Trading
@@ -17,6 +25,8 @@ from arbcore.strategy.journal import Journal, OrderPurpose
 from arbcore.strategy.order_tracker import OrderTracker
 
 ZERO = Decimal(0)
+log = logging.getLogger(__name__)
+SENT_IDS_KEPT = 200_000  # recent client ids remembered to refuse a resend
 RETRY_DELAYS_S = (0.05, 0.1, 0.2)  # SPEC §5.3: up to 3 retries, exponential backoff
 MAX_RATE_LIMIT_WAIT_S = 2.0  # longest pause honoured when a rate limit names its end
 
@@ -71,6 +81,8 @@ class LegRunner:
         self.tracker = tracker
         self.journal = journal
         self.retry_delays_s = retry_delays_s
+        self._sent_ids: set[tuple[str, str]] = set()
+        self._sent_order: deque[tuple[str, str]] = deque()
 
     def send_now(
         self,
@@ -83,6 +95,21 @@ class LegRunner:
         """Write the order now (hot path: no await before the bytes leave) and return the
         awaitable outcome. `recv_ns` (frame receive time) makes this an entry's
         tick-to-order measurement, taken right after the write."""
+        key = (request.venue, request.client_id)
+        if key in self._sent_ids:
+            # A client id is spent once sent: resending it could match an old order's fill.
+            # Counters upstream must never produce this; refuse loudly instead of sending.
+            log.error("refused to resend client id %s on %s", request.client_id, request.venue)
+            self.journal.event(
+                "client_id_reuse_refused",
+                None,
+                trade_id,
+                client_id=request.client_id,
+                venue=request.venue.value,
+            )
+            refused = DuplicateClientOrderId(request.venue, f"{request.client_id} already sent")
+            return _refused(request, refused, time.perf_counter_ns())
+        self._remember(key)
         try:
             pending = leg.client.submit_order_now(request)
         except ExchangeError as exc:  # a connector that refuses before writing
@@ -92,6 +119,12 @@ class LegRunner:
             trade_id, purpose, request, sent_ns, None if recv_ns is None else sent_ns - recv_ns
         )
         return self._finish(trade_id, leg, request, pending, sent_ns)
+
+    def _remember(self, key: tuple[str, str]) -> None:
+        self._sent_ids.add(key)
+        self._sent_order.append(key)
+        if len(self._sent_order) > SENT_IDS_KEPT:
+            self._sent_ids.discard(self._sent_order.popleft())
 
     async def send(
         self,
@@ -180,3 +213,7 @@ class LegRunner:
 
 async def _raise(exc: ExchangeError) -> OrderResult:
     raise exc
+
+
+async def _refused(request: OrderRequest, error: ExchangeError, sent_ns: int) -> LegOutcome:
+    return LegOutcome(request, None, error, sent_ns)
