@@ -97,3 +97,24 @@ async def test_ignore_leaves_positions_and_the_trade_open(tmp_path: Path) -> Non
         repos = Repositories(open_database(f"sqlite+aiosqlite:///{db}"))
         assert (await repos.trades.get(trade_id)).state is TradeState.OPEN
         await repos.db.dispose()
+
+
+async def test_error_outlives_a_restart(tmp_path: Path) -> None:
+    db = tmp_path / "arbcore.db"
+    async with running_sim(VENUES, seed=3, config=quiet_sim_config()) as sim:
+        first = Engine(engine_settings(sim, db, [btc_pair()]))
+
+        async def fail() -> None:
+            runner = next(iter(first.runners.values()))
+            runner._fail("forced by the test")
+            await first.recorder.flush()
+
+        await _run_until(first, fail)
+        second = Engine(engine_settings(sim, db, [btc_pair()]))
+
+        async def check() -> None:
+            runner = next(iter(second.runners.values()))
+            assert runner.machine.state is PairState.ERROR
+            assert not runner.machine.may_enter
+
+        await _run_until(second, check)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from arbcore.core.enums import MarginMode, OrderStatus, PositionMode, Side, Venue
-from arbcore.core.errors import ExchangeError, OrderNotFound, OrderOutcomeUnknown
+from arbcore.core.errors import ExchangeError, OrderNotFound, OrderOutcomeUnknown, RateLimited
 from arbcore.core.models import (
     Balance,
     FundingPayment,
@@ -42,6 +42,7 @@ class FakeTrading:
     position_base: Decimal = Decimal(0)
     sent: list[OrderRequest] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
+    fetch_failures: int = 0  # the next lookups fail (e.g. rate limited)
 
     def next(self, *scripts: Script) -> None:
         self.scripts.extend(scripts)
@@ -89,6 +90,9 @@ class FakeTrading:
         return self.submit_order(req)
 
     async def fetch_order(self, symbol: str, client_id: str) -> OrderResult:
+        if self.fetch_failures > 0:
+            self.fetch_failures -= 1
+            raise RateLimited(self.venue, "429 on order lookup")
         if client_id not in self.orders:
             raise OrderNotFound(self.venue, f"no order {client_id}")
         return self.orders[client_id]

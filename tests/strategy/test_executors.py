@@ -14,6 +14,7 @@ from arbcore.core.errors import (
     ReduceOnlyRejected,
 )
 from arbcore.exchanges.base import Trading
+from arbcore.strategy.balance import balance_legs
 from arbcore.strategy.entry import PartPlan, enter_part, entry_request, send_entry_legs
 from arbcore.strategy.exit import ExitPlan, exit_part
 from arbcore.strategy.journal import MemoryJournal, OrderPurpose
@@ -199,3 +200,21 @@ async def test_a_client_id_is_never_sent_twice() -> None:
     assert not again.retryable
     assert [r.client_id for r in lv.sent] == [request.client_id]
     assert [e[0] for e in journal.events] == ["client_id_reuse_refused"]
+
+
+async def test_an_unknown_outcome_is_never_balanced_as_if_unfilled() -> None:
+    lv, sv, long, short, runner, _ = setup()
+    sv.next(Script(unknown_after_execute=True))  # the short leg filled; its answer was lost
+    sv.fetch_failures = 10_000  # and looking it up keeps failing for now
+    pos = ArbPosition.open(Venue.BYBIT, Venue.BITGET)
+    out = await enter_part(runner, plan(long, short), pos, price_ok)
+    assert not out.hedged
+    assert out.balance.unresolved
+    assert [r.reduce_only for r in lv.sent] == [False]  # the long leg was NOT rolled back
+    assert runner.unresolved(42) == 1
+    sv.fetch_failures = 0  # lookups work again: the repair's next balancing learns the fill
+    again = await balance_legs(runner, 42, 0, pos, long, short, OrderPurpose.REPAIR, "v", 1)
+    assert again.hedged
+    assert again.orders == []
+    assert pos.long.qty_base == pos.short.qty_base == D("0.010")
+    assert runner.unresolved(42) == 0

@@ -102,7 +102,7 @@ class Engine:
                 self._loop(self._sync_pairs(repos))
                 self._loop(stale_watch.run())
                 for runner in self.runners.values():
-                    if runner.spec.enabled:
+                    if runner.spec.enabled and runner.machine.state is not PairState.ERROR:
                         runner.machine.start()
                 self.ready.set()
                 await stop.wait()
@@ -267,7 +267,7 @@ class Engine:
                         except ExchangeError as exc:  # tried again on the next pass
                             log.warning("pair %s not started yet: %s", pair_id, exc)
                             continue
-                        if runner is not None:
+                        if runner is not None and runner.machine.state is not PairState.ERROR:
                             runner.machine.start()
                     continue
                 runner.spec = record.spec

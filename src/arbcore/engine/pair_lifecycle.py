@@ -62,7 +62,10 @@ class PairLifecycle:
         self.pair_id = record.id
         self.spec = record.spec
         self.ctx = ctx
-        self.machine = PairMachine(record.id)
+        # ERROR outlives a restart: only an operator clears it (SPEC §3).
+        self.machine = PairMachine(
+            record.id, state=P.ERROR if record.state is P.ERROR else P.PAUSED
+        )
         self.machine.listeners.append(self._on_transition)
         symbol = self.spec.symbol
         self.venues = [
@@ -86,7 +89,7 @@ class PairLifecycle:
         self.next_exit_ns = 0
         self.last_net_spread_pct: float | None = None
         self._last_trade_id: int | None = None
-        self._repair_round = 1000  # repair ids after the balancing rounds of _repair_loop
+        self._repair_round = 0  # rounds of repair orders (loop and excess), ids never reused
         self._blocked_at: dict[str, float] = {}
 
     # ---------------------------------------------------------------- hot path
@@ -341,9 +344,8 @@ class PairLifecycle:
         return repaired
 
     async def _repair_loop(self) -> None:
-        attempt = 0
         while self.position is not None and self.long and self.short and self.trade_id is not None:
-            attempt += 1
+            self._repair_round += 1  # every round of every repair of the trade: fresh ids
             result = await balance_legs(
                 self.ctx.runner,
                 self.trade_id,
@@ -353,7 +355,7 @@ class PairLifecycle:
                 self.short,
                 OrderPurpose.REPAIR,
                 "v",
-                round_no=attempt,
+                round_no=self._repair_round,
             )
             if result.hedged:
                 if result.orders:

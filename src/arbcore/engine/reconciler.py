@@ -12,7 +12,16 @@ from decimal import Decimal
 
 from arbcore.core.client_ids import client_order_id, parse_client_order_id
 from arbcore.core.clock import utc_now
-from arbcore.core.enums import OnStart, OrderStatus, OrderType, Side, TimeInForce, TradeState, Venue
+from arbcore.core.enums import (
+    OnStart,
+    OrderStatus,
+    OrderType,
+    PairState,
+    Side,
+    TimeInForce,
+    TradeState,
+    Venue,
+)
 from arbcore.core.errors import OrderNotFound
 from arbcore.core.models import OrderRequest, OrderResult
 from arbcore.core.records import (
@@ -228,7 +237,11 @@ class Reconciler:
                 self.report.trades_ignored.append(trade.id)
                 return
             runner = runners.get(trade.pair_id) if trade.pair_id is not None else None
-            adoptable = self.policy is OnStart.ADOPT and runner is not None
+            adoptable = (
+                self.policy is OnStart.ADOPT
+                and runner is not None
+                and runner.machine.state is not PairState.ERROR  # an operator decides those
+            )
             if adoptable and runner is not None and await self._adopt(trade, position, runner):
                 return
             await self._flatten(trade, position)

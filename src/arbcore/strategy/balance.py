@@ -21,6 +21,7 @@ class BalanceResult:
     hedged: bool  # |long - short| below one step of the coarser venue
     orders: list[LegOutcome] = field(default_factory=list)
     residual_base: Decimal = ZERO  # long - short left after balancing
+    unresolved: bool = False  # orders of unknown outcome kept it from balancing
 
     @property
     def naked(self) -> bool:
@@ -47,6 +48,14 @@ async def balance_legs(
     Every fill is applied to `position`. Hedged afterwards means the legs differ by less
     than one step of the coarser venue (SPEC §5.4)."""
     result = BalanceResult(hedged=False)
+    for leg, outcome in await runner.resolve_unknown_orders(trade_id):
+        record_fill(position, leg, outcome)
+    if runner.unresolved(trade_id):
+        # Acting now could double a fill we cannot see yet: stay unhedged (the Pair goes
+        # to ERROR and its repair loop asks again) rather than guess.
+        result.residual_base = position.imbalance_base
+        result.unresolved = True
+        return result
     imbalance = position.imbalance_base
     if imbalance > 0:
         leg, side, tag = long, Side.SELL, "L"

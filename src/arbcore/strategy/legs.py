@@ -81,6 +81,7 @@ class LegRunner:
         self.tracker = tracker
         self.journal = journal
         self.retry_delays_s = retry_delays_s
+        self._unknown: dict[int, list[tuple[Leg, OrderRequest]]] = {}  # by trade id
         self._sent_ids: set[tuple[str, str]] = set()
         self._sent_order: deque[tuple[str, str]] = deque()
 
@@ -166,8 +167,36 @@ class LegRunner:
                     )
         except ExchangeError as exc:
             error = exc
+        if isinstance(error, OrderOutcomeUnknown):
+            self._unknown.setdefault(trade_id, []).append((leg, request))
         self.journal.order_done(trade_id, request, result, error, time.perf_counter_ns())
         return LegOutcome(request, result, error, sent_ns)
+
+    def unresolved(self, trade_id: int) -> int:
+        """Orders of the trade whose outcome is still unknown (SPEC §5.5: never assume
+        them rejected; nothing may be balanced on top of them)."""
+        return len(self._unknown.get(trade_id, ()))
+
+    async def resolve_unknown_orders(self, trade_id: int) -> list[tuple[Leg, LegOutcome]]:
+        """Ask again for the trade's unknown orders; returns those now known, with their
+        legs, for the caller to apply. Orders absent after the grace period are dropped
+        (never reached the exchange); orders still unknown stay pending."""
+        still: list[tuple[Leg, OrderRequest]] = []
+        known: list[tuple[Leg, LegOutcome]] = []
+        for leg, request in self._unknown.pop(trade_id, []):
+            try:
+                result = await self.tracker.resolve_unknown(
+                    leg.client, request.symbol, request.client_id
+                )
+            except OrderOutcomeUnknown:
+                still.append((leg, request))
+                continue
+            self.journal.order_done(trade_id, request, result, None, time.perf_counter_ns())
+            if result is not None:
+                known.append((leg, LegOutcome(request, result, None, 0)))
+        if still:
+            self._unknown[trade_id] = still
+        return known
 
     async def reduce(
         self,
