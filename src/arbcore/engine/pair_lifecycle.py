@@ -107,6 +107,16 @@ class PairLifecycle:
     def _book(self, venue: Venue) -> L2Book | None:
         return self.ctx.books.get(venue, self.spec.symbol)
 
+    def _fresh_leg_books(self, long: Leg, short: Leg, now_ns: int) -> tuple[L2Book, L2Book] | None:
+        """The long and short venues' books, or None unless both exist and are fresh."""
+        lb, sb = self._book(long.venue), self._book(short.venue)
+        if lb is None or sb is None:
+            return None
+        stale_ms = self.ctx.stale_after_ms
+        if lb.is_stale(now_ns, stale_ms) or sb.is_stale(now_ns, stale_ms):
+            return None
+        return lb, sb
+
     async def _enter(
         self, plan: PartPlan, sent: SentLegs, net_pct: float, *, first: bool, is_add: bool
     ) -> None:

@@ -88,14 +88,10 @@ class PairRunner(PairLifecycle):
         more_parts = pos.parts_entered < self.spec.entry_parts
         if not more_parts and pos.adds_done >= self.spec.max_adds:
             return
-        lb, sb = self._book(long.venue), self._book(short.venue)
-        if lb is None or sb is None:
+        books = self._fresh_leg_books(long, short, now_ns)
+        if books is None:
             return
-        if lb.is_stale(now_ns, self.ctx.stale_after_ms) or sb.is_stale(
-            now_ns, self.ctx.stale_after_ms
-        ):
-            return
-        buy, sell = lb.buy_px(self.entry_qty_f), sb.sell_px(self.entry_qty_f)
+        buy, sell = books[0].buy_px(self.entry_qty_f), books[1].sell_px(self.entry_qty_f)
         if buy is None or sell is None:
             return
         net_pct = net_entry_spread(buy, sell, long.taker_fee, short.taker_fee) * 100.0
@@ -193,17 +189,13 @@ class PairRunner(PairLifecycle):
         pos, long, short = self.position, self.long, self.short
         if pos is None or long is None or short is None or now_ns < self.next_exit_ns:
             return
-        lb, sb = self._book(long.venue), self._book(short.venue)
-        if lb is None or sb is None:
-            return
-        if lb.is_stale(now_ns, self.ctx.stale_after_ms) or sb.is_stale(
-            now_ns, self.ctx.stale_after_ms
-        ):
+        books = self._fresh_leg_books(long, short, now_ns)
+        if books is None:
             return  # exits wait for fresh data (SPEC §6)
         last_part = pos.exits_done + 1 >= self.spec.exit_parts
         qty = None if last_part else self.exit_qty
         walk = float(pos.long.qty_base if qty is None else qty)
-        sell, buy = lb.sell_px(walk), sb.buy_px(walk)
+        sell, buy = books[0].sell_px(walk), books[1].buy_px(walk)
         if sell is None or buy is None:
             return
         self._send_exit(qty, sell, buy)
