@@ -55,12 +55,22 @@ async def test_adverse_divergence_triggers_stop_loss_with_parallel_exits(tmp_pat
     assert match is not None
     assert float(match.group(1)) <= -STOP_LOSS_PCT
     # both exit legs went out together: each was sent before the other was answered
-    exits = [
-        o for o in await repos.orders.list_by_trade(trade.id) if o.purpose is OrderPurpose.EXIT
-    ]
+    orders = await repos.orders.list_by_trade(trade.id)
     await repos.db.dispose()
+    exits = [o for o in orders if o.purpose is OrderPurpose.EXIT]
     assert sorted(o.exchange.value for o in exits) == ["bitget", "bybit"]
-    assert all(o.reduce_only and o.filled_base == Decimal("0.01") for o in exits)
+    assert all(o.reduce_only for o in exits)
+    # The exits are IOC limits capped at max slippage while the price runs away, so on a
+    # slow machine one may fill only partly; the rest is then closed by reduce-only
+    # balance orders. Either way each venue closed exactly the 0.01 it opened.
+    for venue in (BYBIT, BITGET):
+        closing = [
+            o
+            for o in orders
+            if o.exchange is venue and o.purpose in (OrderPurpose.EXIT, OrderPurpose.BALANCE)
+        ]
+        assert all(o.reduce_only for o in closing)
+        assert sum((o.filled_base for o in closing), Decimal(0)) == Decimal("0.01")
     first, second = sorted(exits, key=lambda o: o.sent_at)
     assert first.acked_at is not None
     assert second.sent_at <= first.acked_at
