@@ -410,3 +410,9 @@ def test_database_password_only_from_env_and_masked(
     assert settings.database.url == url
     masked = masked_dump(settings)["database"]["url"]
     assert masked == "postgresql+asyncpg://arb:***@db.internal:5432/arbcore"
+
+
+def test_packaged_exchanges_file_is_the_repository_copy() -> None:
+    """The wheel ships its own exchanges.json; it must not drift from configs/exchanges.json."""
+    shipped = packaged_exchanges_file().read_text()
+    assert shipped == (REPO / "configs" / "exchanges.json").read_text()

@@ -101,7 +101,7 @@ def book_topic(symbol: str, depth: int = BOOK_DEPTH) -> str:
 DOCUMENTED_RATE_LIMITS: dict[str, RateLimitSpec] = {
     TRADE: RateLimitSpec(10, 1.0, "bybit v5 rate-limit: order/create, cancel 10/s (UTA futures)"),
     QUERY: RateLimitSpec(50, 1.0, "bybit v5 rate-limit: order/realtime, position/list 50/s"),
-    ACCOUNT: RateLimitSpec(10, 1.0, "bybit v5 rate-limit: set-leverage, switch-mode 10/s"),
+    ACCOUNT: RateLimitSpec(5, 1.0, "bybit v5 rate-limit: set-margin-mode 5/s (set-leverage 10/s)"),
     MARKET: RateLimitSpec(600, 5.0, "bybit v5 rate-limit: 600 requests / 5 s per IP"),
 }
 
