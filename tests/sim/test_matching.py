@@ -342,3 +342,17 @@ def test_injected_reject_and_partial_fill() -> None:
     order = ex.place_order(ACC, "BTCUSDT", Side.BUY, OrderType.MARKET, D("1"))
     assert order.filled_qty == D("0.4") and order.status is OrderStatus.CANCELLED
     assert ex.faults.applied["reject_next_orders"] == 1  # type: ignore[index]
+
+
+def test_transfer_moves_funds_books_them_and_pushes_the_wallet() -> None:
+    ex = make_exchange(balance="1000")
+    events: list[tuple[str, PrivateEvent]] = []
+    ex.add_listener(lambda account_id, event: events.append((account_id, event)))
+    wallet = ex.transfer(ACC, D(-400))
+    assert wallet.balance_usdt == wallet.available_usdt == D(600)
+    assert [e.amount_usdt for e in ex.ledger(ACC)] == [D(1000), D(-400)]
+    assert [e.kind for e in ex.ledger(ACC)] == [LedgerKind.DEPOSIT, LedgerKind.DEPOSIT]
+    assert [(a, type(e)) for a, e in events] == [(ACC, WalletEvent)]
+    with pytest.raises(ValueError, match="600"):
+        ex.transfer(ACC, D(-601))  # more than is free: refused, nothing booked
+    assert len(ex.ledger(ACC)) == 2

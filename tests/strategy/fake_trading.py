@@ -18,7 +18,13 @@ from arbcore.core.models import (
     OrderResult,
     Position,
 )
-from arbcore.exchanges.base import Capabilities, FillListener, OrderListener, PositionListener
+from arbcore.exchanges.base import (
+    BalanceListener,
+    Capabilities,
+    FillListener,
+    OrderListener,
+    PositionListener,
+)
 
 
 @dataclass
@@ -129,6 +135,7 @@ class FakeTrading:
         on_order: OrderListener,
         on_fill: FillListener | None = None,
         on_position: PositionListener | None = None,
+        on_balance: BalanceListener | None = None,
     ) -> None:
         return None
 

@@ -310,7 +310,9 @@ class Engine:
         for venue, client in self.clients.items():
             if self.settings.exchanges[venue].trade and venue not in self._private:
                 self._private.add(venue)
-                await client.subscribe_private(self.tracker.on_order)
+                await client.subscribe_private(
+                    self.tracker.on_order, on_balance=self.balances.on_balance
+                )
 
     def _apply_request(self, request: EventRecord) -> None:
         """Operator requests journaled by ControlService (CLI, API)."""

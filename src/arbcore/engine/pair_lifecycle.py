@@ -125,6 +125,7 @@ class PairLifecycle:
         held_before = min(pos.long.qty_base, pos.short.qty_base)
         try:
             outcome = await enter_part(self.ctx.runner, plan, pos, self._price_now, sent)
+            self._settle_margin()
             self._after_entry(outcome, net_pct, held_before, first=first, is_add=is_add)
             await self._verify()
         except Exception:
@@ -132,6 +133,14 @@ class PairLifecycle:
             self._fail("entry part crashed")
         finally:
             self.busy = False
+
+    def _settle_margin(self) -> None:
+        """The part's orders are final (none of unknown outcome): balance readings from now
+        on include their margin, so the commitments need not outlive the current reading."""
+        trade_id = self.trade_id
+        if trade_id is not None and not self.ctx.runner.unresolved(trade_id):
+            for commit in self.margin_commits:
+                self.ctx.balances.settle(commit)
 
     def _after_entry(
         self,

@@ -102,6 +102,8 @@ ConnectionListener = Callable[[Venue, str, ConnectionState], None]
 OrderListener = Callable[[OrderResult], None]
 FillListener = Callable[[Fill], None]
 PositionListener = Callable[[Position], None]
+BalanceListener = Callable[[Balance], None]
+"""A margin balance pushed by the exchange (private wallet/account stream) after any change."""
 
 
 @runtime_checkable
@@ -186,8 +188,9 @@ class Trading(Protocol):
         on_order: OrderListener,
         on_fill: FillListener | None = None,
         on_position: PositionListener | None = None,
+        on_balance: BalanceListener | None = None,
     ) -> None:
-        """Login and stream order, execution and position updates of this account."""
+        """Login and stream order, execution, position and balance updates of this account."""
         ...
 
 

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from arbcore.core.enums import Venue
 from arbcore.core.errors import ExchangeError
+from arbcore.core.models import Balance
 from arbcore.exchanges.base import Trading
 
 log = logging.getLogger(__name__)
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class MarginCommit:
-    """Margin an entry set aside against one reading of the venue's balance."""
+    """Margin an entry set aside against one reading of the venue's balance.
+
+    `in_flight` until the entry's orders are final: a reading taken meanwhile may not show
+    them yet, so the commitment is carried into that reading instead of being dropped."""
 
     venue: Venue
     amount_usdt: Decimal
     reading: int
+    in_flight: bool = True
 
 
 @dataclass(slots=True)
@@ -30,6 +35,10 @@ class VenueMargin:
     committed_usdt: Decimal = ZERO  # margin taken by entries since the reading
     read_at_s: float = 0.0  # monotonic seconds; 0 = never read
     reading: int = 0  # counts readings; a commitment belongs to the reading it was made on
+    exchange_ts_ms: int = 0  # the exchange's time of the reading (0 = not given)
+    pushed: int = 0  # readings pushed by the private stream
+    fetched: int = 0  # readings fetched over REST
+    in_flight: list[MarginCommit] = field(default_factory=list)
 
     @property
     def free_usdt(self) -> Decimal:
@@ -45,8 +54,10 @@ def margin_needed(
 
 
 class BalanceCache:
-    """Readings come from the exchange at start, after every exit and periodically; an entry
-    decision uses the cached reading minus what was committed since, never awaiting I/O."""
+    """Readings come from the exchange: pushed by the private stream on every balance change
+    (so the first part of an entry decides on the exchange's latest word without awaiting
+    I/O on the hot path), fetched at start, after every exit and periodically. An entry
+    uses the latest reading minus what was committed since."""
 
     def __init__(self, clients: dict[Venue, Trading]) -> None:
         self._clients = clients
@@ -58,11 +69,30 @@ class BalanceCache:
     async def refresh(self, venue: Venue) -> VenueMargin:
         balance = await self._clients[venue].fetch_balance()
         margin = self._margins[venue]
-        margin.available_usdt = balance.available
-        margin.committed_usdt = ZERO  # the new reading already reflects open positions
-        margin.read_at_s = time.monotonic()
-        margin.reading += 1
+        if self._apply(margin, balance):
+            margin.fetched += 1
         return margin
+
+    def on_balance(self, balance: Balance) -> None:
+        """Private-stream listener: the exchange pushed the account's balance."""
+        margin = self._margins.get(balance.venue)
+        if margin is not None and self._apply(margin, balance):
+            margin.pushed += 1
+
+    @staticmethod
+    def _apply(margin: VenueMargin, balance: Balance) -> bool:
+        if balance.ts_ms and balance.ts_ms < margin.exchange_ts_ms:
+            return False  # older than the reading we have (a slow REST answer, say)
+        margin.available_usdt = balance.available
+        margin.reading += 1
+        # The new reading reflects every order already final; entries still in flight
+        # may not be in it yet, so their margin stays committed against this reading.
+        margin.committed_usdt = sum((c.amount_usdt for c in margin.in_flight), ZERO)
+        for commit in margin.in_flight:
+            commit.reading = margin.reading
+        margin.read_at_s = time.monotonic()
+        margin.exchange_ts_ms = max(margin.exchange_ts_ms, balance.ts_ms)
+        return True
 
     async def refresh_all(self) -> None:
         for venue in self._clients:
@@ -78,12 +108,21 @@ class BalanceCache:
     def commit(self, venue: Venue, amount_usdt: Decimal) -> MarginCommit:
         margin = self._margins[venue]
         margin.committed_usdt += amount_usdt
-        return MarginCommit(venue, amount_usdt, margin.reading)
+        commit = MarginCommit(venue, amount_usdt, margin.reading)
+        margin.in_flight.append(commit)
+        return commit
+
+    def settle(self, commit: MarginCommit) -> None:
+        """The entry's orders are final: readings from now on include their margin."""
+        if commit.in_flight:
+            commit.in_flight = False
+            self._margins[commit.venue].in_flight.remove(commit)
 
     def release(self, commit: MarginCommit) -> None:
         """An arbitrage ended: give its margin back, unless a newer reading (which no
         longer counts that margin as used, or counts it as actually used) replaced it.
         Without this, failed refreshes would let commitments pile up and block entries."""
+        self.settle(commit)
         margin = self._margins[commit.venue]
         if commit.reading == margin.reading:
             margin.committed_usdt = max(ZERO, margin.committed_usdt - commit.amount_usdt)

@@ -94,6 +94,18 @@ class VenueState:
     def account(self, account_id: str) -> Account:
         return self.accounts[account_id]
 
+    def transfer(self, account_id: str, amount_usdt: Decimal) -> WalletView:
+        """Move USDT into (positive) or out of (negative) the futures account, as an operator
+        would between wallets; booked like a deposit and pushed to the private streams."""
+        account = self.accounts[account_id]
+        wallet = self.wallet(account_id)
+        if amount_usdt < 0 and -amount_usdt > wallet.available_usdt:
+            raise ValueError(f"cannot move {-amount_usdt} USDT out: {wallet.available_usdt} free")
+        account.book_entry(LedgerKind.DEPOSIT, amount_usdt, self.clock.now_ms())
+        wallet = self.wallet(account_id)
+        self._emit(account_id, WalletEvent(wallet))
+        return wallet
+
     def instrument(self, symbol: str) -> Instrument:
         """By arbcore symbol (BTCUSDT) or the venue's id; raises UNKNOWN_SYMBOL."""
         inst = self.instruments.get(symbol) or self.by_venue_symbol.get(symbol)

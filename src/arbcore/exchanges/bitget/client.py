@@ -24,6 +24,7 @@ from arbcore.core.models import (
 )
 from arbcore.core.quantize import is_multiple
 from arbcore.exchanges.base import (
+    BalanceListener,
     BookListener,
     BookStateListener,
     ConnectionListener,
@@ -420,6 +421,7 @@ class BitgetClient:
         on_order: OrderListener,
         on_fill: FillListener | None = None,
         on_position: PositionListener | None = None,
+        on_balance: BalanceListener | None = None,
     ) -> None:
         creds = self.config.credentials
         if creds is None:
@@ -434,6 +436,7 @@ class BitgetClient:
                 on_order=lambda r: self._on_private_order(r, on_order),
                 on_fill=(lambda f: self._on_private_fill(f, on_fill)) if on_fill else None,
                 on_position=on_position,
+                on_balance=on_balance,
                 margin_coin=self.profile.margin_coin,
             )
             self._private_stream = stream

@@ -28,6 +28,7 @@ from arbcore.core.models import (
     Position,
 )
 from arbcore.exchanges.base import (
+    BalanceListener,
     BookListener,
     BookStateListener,
     Capabilities,
@@ -373,9 +374,12 @@ class BybitClient:
         on_order: OrderListener,
         on_fill: FillListener | None = None,
         on_position: PositionListener | None = None,
+        on_balance: BalanceListener | None = None,
     ) -> None:
         private = await self._ensure_private()
         private.on_order.append(on_order)
+        if on_balance is not None:
+            private.on_balance.append(on_balance)
         if on_fill is not None:
             private.on_fill.append(on_fill)
         if on_position is not None:
