@@ -84,6 +84,14 @@ HISTORY_WINDOW_MS: Final = 90 * 24 * 3600 * 1000  # orders-history: a span of at
 PATH_ALL_POSITION: Final = "/api/v2/mix/position/all-position"
 PATH_ACCOUNTS: Final = "/api/v2/mix/account/accounts"
 PATH_ACCOUNT_BILL: Final = "/api/v2/mix/account/bill"
+# account/bill (Get-Account-Bill): limit at most 100 (default 20); startTime..endTime at most
+# 30 days; only the last 90 days are kept; older pages via idLessThan = the previous endId.
+BILL_PAGE_LIMIT: Final = 100
+BILL_SPAN_MS: Final = 30 * 24 * 3600 * 1000
+BILL_KEEP_MS: Final = 90 * 24 * 3600 * 1000
+# Our server-time estimate may trail Bitget's clock: windows stay this much inside the limits.
+BILL_CLOCK_MARGIN_MS: Final = 3600 * 1000
+BILL_MAX_PAGES: Final = 50  # per 30-day window: 5000 bills of one symbol and type
 PATH_SET_LEVERAGE: Final = "/api/v2/mix/account/set-leverage"
 PATH_SET_MARGIN_MODE: Final = "/api/v2/mix/account/set-margin-mode"
 PATH_SET_POSITION_MODE: Final = "/api/v2/mix/account/set-position-mode"

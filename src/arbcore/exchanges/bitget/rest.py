@@ -15,6 +15,7 @@ from arbcore.exchanges.base import Credentials
 from arbcore.exchanges.bitget import auth
 from arbcore.exchanges.bitget import constants as c
 from arbcore.exchanges.bitget import schemas as s
+from arbcore.exchanges.bitget.bills import collect_bills
 from arbcore.exchanges.bitget.parsing import map_error
 from arbcore.exchanges.transport.fastlane import FastLane, raise_on_await
 from arbcore.exchanges.transport.ratelimit import VenueRateLimiter
@@ -43,7 +44,6 @@ DEC_POSITIONS = _decoder(list[s.PositionRecord])
 DEC_ACCOUNTS = _decoder(list[s.AccountRecord])
 DEC_LEVERAGE = _decoder(s.LeverageResult)
 DEC_POSITION_MODE = _decoder(s.PositionModeResult)
-DEC_BILLS = _decoder(s.Bills)
 DEC_ANY = msgspec.json.Decoder(s.Envelope[Any])
 
 
@@ -380,16 +380,9 @@ class BitgetRest:
         return list(data or [])
 
     async def bills(self, venue_symbol: str, since_ms: int, business_type: str) -> list[s.Bill]:
-        params = {
-            "productType": self.profile.product_type,
-            "symbol": venue_symbol,
-            "businessType": business_type,
-            # No endTime: our estimate of the server's clock may trail a bill booked "now"
-            # (optional like on Bitget's other v2 lists; unverified for this endpoint).
-            "startTime": str(since_ms),
-        }
-        data: s.Bills | None = await self.call("GET", c.PATH_ACCOUNT_BILL, DEC_BILLS, params=params)
-        return list(data.bills or []) if data is not None else []
+        """Every bill of `business_type` and the symbol since `since_ms` (as far as Bitget keeps
+        them), oldest first: all 30-day windows and all pages (`bills.collect_bills`)."""
+        return await collect_bills(self, venue_symbol, business_type, since_ms, self.now_ms())
 
     async def set_leverage(
         self, venue_symbol: str, leverage: int, hold_side: str | None = None

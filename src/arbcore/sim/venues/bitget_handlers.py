@@ -305,8 +305,11 @@ class BitgetApi:
 
     def account_bill(self, account_id: str, params: Params, now_ms: int) -> object:
         """Account bills; the simulator's ledger yields funding settlements
-        (`contract_settle_fee`), the type the connector reads. Newest first, paged by id."""
+        (`contract_settle_fee`), the type the connector reads. Newest first, paged by id;
+        `limit` 1..100 (default 20); startTime..endTime at most 30 days; 90 days kept."""
         check_product(params)
+        limit = lists.bill_limit(params)
+        lists.check_bill_span(params, now_ms)
         wanted = params.get("businessType")
         if wanted not in (None, "", FUNDING_BILL):
             return {"bills": [], "endId": None}
@@ -332,7 +335,7 @@ class BitgetApi:
                 "balance": fmt(e.balance_after_usdt),
                 "cTime": str(e.ts_ms),
             }
-            for e in entries[: lists.page_limit(params)]
+            for e in entries[:limit]
         ]
         return {"bills": rows, "endId": rows[-1]["billId"] if rows else None}
 

@@ -1,10 +1,14 @@
-"""Bitget list paging as the real server does it: orders-pending, orders-history, fills.
+"""Bitget list paging as the real server does it: orders-pending, orders-history, fills, bills.
 
 Newest first; `limit` at most 100 (default 100); `idLessThan` continues after the record
 with that id (the previous page's `endId`); startTime/endTime bound the creation time,
 3 months apart at most; orders-history keeps 90 days. orders-pending rows carry an empty
 `fee` (official example: a partially filled order with `"fee": ""`), so clients complete
 fees from fills; `status` narrows pending orders to `live` or `partially_filled`.
+account/bill (Get-Account-Bill): `limit` at most 100, default 20; startTime..endTime at most
+30 days (a missing endTime counts as now here: the doc leaves it open, so the simulator
+takes the strict reading); 90 days kept. Out-of-range values get the generic parameter
+error (40017): Bitget's own code for them is not documented.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ T = TypeVar("T")
 DAY_MS = 24 * 3600 * 1000
 HISTORY_KEEP_MS = 90 * DAY_MS
 PAGE_MAX = 100
+BILL_PAGE_DEFAULT = 20
+BILL_SPAN_MS = 30 * DAY_MS
 
 
 def _int(params: Mapping[str, str], name: str) -> int | None:
@@ -35,6 +41,26 @@ def _int(params: Mapping[str, str], name: str) -> int | None:
 def page_limit(params: Mapping[str, str]) -> int:
     limit = _int(params, "limit")
     return PAGE_MAX if limit is None else max(1, min(PAGE_MAX, limit))
+
+
+def bill_limit(params: Mapping[str, str]) -> int:
+    """account/bill `limit`: default 20; outside 1..100 is refused, not clamped."""
+    limit = _int(params, "limit")
+    if limit is None:
+        return BILL_PAGE_DEFAULT
+    if not 1 <= limit <= PAGE_MAX:
+        raise SimReject(RejectReason.INVALID_PARAMETER, f"limit must be 1..{PAGE_MAX}")
+    return limit
+
+
+def check_bill_span(params: Mapping[str, str], now_ms: int) -> None:
+    """account/bill: startTime..endTime (endTime missing: now) at most 30 days apart."""
+    start, end = _int(params, "startTime"), _int(params, "endTime")
+    if start is None:
+        return
+    stop = end if end is not None else now_ms
+    if stop - start > BILL_SPAN_MS:
+        raise SimReject(RejectReason.INVALID_PARAMETER, "startTime and endTime over 30 days")
 
 
 def in_window(

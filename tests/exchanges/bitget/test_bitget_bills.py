@@ -1,0 +1,123 @@
+"""Bitget funding payments from account bills: every page of every 30-day window, 90 days kept."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+from tests.sim.bitget.client import SMALL_SIM, ShiftedClock, settle_at
+
+from arbcore.core.clock import SYSTEM_CLOCK
+from arbcore.core.enums import Env, OrderType, Side, Venue
+from arbcore.core.models import OrderRequest
+from arbcore.exchanges.base import ConnectorConfig, Credentials
+from arbcore.exchanges.bitget import constants as c
+from arbcore.exchanges.bitget.bills import bill_windows
+from arbcore.exchanges.bitget.client import BitgetClient
+from arbcore.sim.events import LedgerKind
+from arbcore.sim.testing import RunningSim, running_sim
+
+SYMBOL = "BTCUSDT"
+HOUR_MS = 3600 * 1000
+DAY_MS = 24 * HOUR_MS
+NOW = 1_750_000_000_000
+
+
+def test_forty_days_make_two_windows_newest_without_end_time() -> None:
+    since = NOW - 40 * DAY_MS
+    windows = bill_windows(since, NOW)
+    assert len(windows) == 2
+    (start1, end1), (start2, end2) = windows
+    assert start1 == since and end1 is not None and end2 is None
+    assert start2 == end1  # shared boundary ms: bounds may be exclusive, bills de-duplicated
+    assert end1 - start1 <= c.BILL_SPAN_MS - c.BILL_CLOCK_MARGIN_MS
+    assert NOW - start2 <= c.BILL_SPAN_MS - c.BILL_CLOCK_MARGIN_MS  # room for a trailing clock
+
+
+def test_short_range_is_one_window_and_old_since_is_clamped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert bill_windows(NOW - DAY_MS, NOW) == [(NOW - DAY_MS, None)]
+    assert bill_windows(NOW + 5, NOW) == [(NOW + 5, None)]  # our clock trails: still asked
+    with caplog.at_level(logging.WARNING):
+        windows = bill_windows(NOW - 120 * DAY_MS, NOW)
+    assert "90 days" in caplog.text
+    assert windows[0][0] == NOW - c.BILL_KEEP_MS + c.BILL_CLOCK_MARGIN_MS
+    assert len(windows) == 4 and windows[-1][1] is None
+    for (start, end), (next_start, _) in itertools.pairwise(windows):
+        assert end == next_start and end is not None
+        assert end - start <= c.BILL_SPAN_MS
+
+
+def make_client(sim: RunningSim) -> BitgetClient:
+    ep = sim.endpoints[Venue.BITGET]
+    return BitgetClient(
+        ConnectorConfig(
+            venue=Venue.BITGET,
+            env=Env.SIM,
+            credentials=Credentials(ep.api_key, ep.secret, ep.passphrase),
+            rest_url=ep.rest_url,
+            ws_public_url=ep.ws_public_url,
+            ws_private_url=ep.ws_private_url,
+            order_timeout_s=2.0,
+        )
+    )
+
+
+@pytest.fixture
+def clock() -> ShiftedClock:
+    return ShiftedClock()
+
+
+@pytest.fixture
+async def sim(clock: ShiftedClock) -> AsyncIterator[RunningSim]:
+    async with running_sim([Venue.BITGET], seed=5, config=SMALL_SIM, clock=clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def client(sim: RunningSim) -> AsyncIterator[BitgetClient]:
+    cl = make_client(sim)
+    await cl.start()
+    await cl.load_instruments()
+    long = OrderRequest(Venue.BITGET, SYMBOL, Side.BUY, Decimal("0.01"), "billlong",
+                        order_type=OrderType.MARKET)  # fmt: skip
+    await cl.submit_order(long)
+    yield cl
+    await cl.close()
+
+
+def booked_funding(sim: RunningSim) -> list[Decimal]:
+    ledger = sim.exchange(Venue.BITGET).ledger(sim.account_id(Venue.BITGET))
+    return [e.amount_usdt for e in ledger if e.kind is LedgerKind.FUNDING]
+
+
+async def test_more_than_one_page_of_funding_is_all_returned(
+    sim: RunningSim, client: BitgetClient, clock: ShiftedClock
+) -> None:
+    since = SYSTEM_CLOCK.now_ms() - 16 * DAY_MS
+    settle_at(sim, clock, [i * 8 * HOUR_MS for i in range(45)])  # 15 days of 8 h funding
+    booked = booked_funding(sim)
+    assert len(booked) == 45
+    payments = await client.fetch_funding_payments(SYMBOL, since)
+    assert len(payments) == 45  # was 20: Bitget's default page, no further pages
+    assert sum((p.amount_usdt for p in payments), Decimal(0)) == sum(booked, Decimal(0))
+    assert all(p.amount_usdt < 0 for p in payments)  # a long pays a positive rate
+    times = [p.ts_ms for p in payments]
+    assert times == sorted(times) and len(set(times)) == 45
+
+
+async def test_forty_days_of_funding_over_two_windows_and_pages(
+    sim: RunningSim, client: BitgetClient, clock: ShiftedClock
+) -> None:
+    now = SYSTEM_CLOCK.now_ms()
+    ages = [i * 4 * HOUR_MS + HOUR_MS for i in range(240)]  # 40 days at 4 h: 180 per window
+    settle_at(sim, clock, [*ages, 95 * DAY_MS])  # the last one is past the 90 days kept
+    booked = booked_funding(sim)
+    payments = await client.fetch_funding_payments(SYMBOL, now - 41 * DAY_MS)
+    assert len(payments) == 240
+    assert sum((p.amount_usdt for p in payments), Decimal(0)) == sum(booked[1:], Decimal(0))
+    assert len({p.ts_ms for p in payments}) == 240
