@@ -12,10 +12,11 @@ from tests.sim.bitget.client import SMALL_SIM, ShiftedClock, settle_at
 
 from arbcore.core.clock import SYSTEM_CLOCK
 from arbcore.core.enums import Env, OrderType, Side, Venue
+from arbcore.core.errors import ExchangeError
 from arbcore.core.models import OrderRequest
 from arbcore.exchanges.base import ConnectorConfig, Credentials
 from arbcore.exchanges.bitget import constants as c
-from arbcore.exchanges.bitget.bills import bill_windows
+from arbcore.exchanges.bitget.bills import bill_windows, collect_bills
 from arbcore.exchanges.bitget.client import BitgetClient
 from arbcore.sim.events import LedgerKind
 from arbcore.sim.testing import RunningSim, running_sim
@@ -121,3 +122,19 @@ async def test_forty_days_of_funding_over_two_windows_and_pages(
     assert len(payments) == 240
     assert sum((p.amount_usdt for p in payments), Decimal(0)) == sum(booked[1:], Decimal(0))
     assert len({p.ts_ms for p in payments}) == 240
+
+
+async def test_a_window_longer_than_the_page_cap_is_an_error_not_a_partial_sum(
+    sim: RunningSim, client: BitgetClient, clock: ShiftedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settle_at(sim, clock, [i * 8 * HOUR_MS for i in range(45)])
+    monkeypatch.setattr(c, "BILL_MAX_PAGES", 2)  # 2 pages of 20 < 45 bills
+    with pytest.raises(ExchangeError, match="refusing to return a partial list"):
+        await collect_bills(
+            client.rest,
+            SYMBOL,
+            "contract_settle_fee",
+            SYSTEM_CLOCK.now_ms() - 16 * DAY_MS,
+            SYSTEM_CLOCK.now_ms(),
+            limit=20,
+        )

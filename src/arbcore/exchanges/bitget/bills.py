@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from arbcore.core.errors import ExchangeError
 from arbcore.exchanges.bitget import constants as c
 from arbcore.exchanges.bitget import schemas as s
 from arbcore.exchanges.bitget.parsing import ms
@@ -108,17 +109,13 @@ async def _walk(
         if not rows or not end_id or end_id in seen:
             return out
         seen.add(end_id)
-    log.warning(
-        "bitget bills: %s %s window %d..%s still had more after %d pages of %d; "
-        "older bills of this window are missing",
-        venue_symbol,
-        business_type,
-        window[0],
-        window[1],
-        c.BILL_MAX_PAGES,
-        limit,
+    # A partial list would be summed as if it were whole: say so instead (the engine then
+    # journals the funding as unknown rather than recording a wrong number).
+    raise ExchangeError(
+        c.VENUE,
+        f"{venue_symbol} {business_type} bills {window[0]}..{window[1]}: still more after "
+        f"{c.BILL_MAX_PAGES} pages of {limit}; refusing to return a partial list",
     )
-    return out
 
 
 async def collect_bills(
