@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ctypes
 import json
 import logging
 import os
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,12 +20,17 @@ from arbcore.chaos.operator import play_operator
 from arbcore.chaos.schedule import ChaosSchedule
 from arbcore.chaos.simctl import NakedTracker, SimControl, SimUnavailable, sample_naked
 from arbcore.core.enums import Venue
+from arbcore.sim.process import (
+    ARBCORE,
+    credentials_env,
+    die_with_parent,
+    exchanges_section,
+    start_sim_process,
+)
 
 log = logging.getLogger(__name__)
-ARBCORE = str(Path(sys.executable).with_name("arbcore"))
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
 VOLUME_BASE = {"BTCUSDT": "0.02", "ETHUSDT": "0.4", "SOLUSDT": "8"}
-PR_SET_PDEATHSIG = 1
 PARTS = {"BTCUSDT": 2, "ETHUSDT": 1, "SOLUSDT": 1}
 
 
@@ -85,17 +87,7 @@ def sim_config(seed: int) -> dict[str, Any]:
 
 
 def app_config(workdir: Path, endpoints: dict[Venue, dict[str, Any]]) -> dict[str, Any]:
-    exchanges = {
-        venue.value: {
-            "enabled": True,
-            "env": "sim",
-            "trade": True,
-            "rest_url": info["rest_url"],
-            "ws_public_url": info["ws_public_url"],
-            "ws_private_url": info["ws_private_url"],
-        }
-        for venue, info in endpoints.items()
-    }
+    exchanges = exchanges_section({v.value: info for v, info in endpoints.items()})
     pairs = [
         {
             "symbol": symbol,
@@ -127,24 +119,6 @@ def app_config(workdir: Path, endpoints: dict[Venue, dict[str, Any]]) -> dict[st
     }
 
 
-def _die_with_parent() -> None:
-    """In the child before exec (Linux): SIGTERM it when the chaos process dies, so a
-    killed run leaves no simulator or engine behind."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _credentials_env(endpoints: dict[Venue, dict[str, Any]]) -> dict[str, str]:
-    env = dict(os.environ, _TYPER_STANDARD_TRACEBACK="1")  # plain tracebacks in the log
-    for venue, info in endpoints.items():
-        prefix = f"ARBCORE__EXCHANGES__{venue.value.upper()}__"
-        env[prefix + "API_KEY"] = info["api_key"]
-        env[prefix + "SECRET"] = info["secret"]
-        if info.get("passphrase"):
-            env[prefix + "PASSPHRASE"] = info["passphrase"]
-    return env
-
-
 class SimProcess:
     """`arbcore sim` in its own process; `endpoints` from the lines it prints."""
 
@@ -153,20 +127,14 @@ class SimProcess:
         path.write_text(yaml.safe_dump(sim_config(options.seed)), encoding="utf-8")
         venues = ",".join(v.value for v in options.venues)
         self._stderr = (options.workdir / "sim.stderr").open("w", encoding="utf-8")
-        argv = [ARBCORE, "sim", "--venues", venues, "--seed", str(options.seed)]
-        self.proc = subprocess.Popen(
-            [*argv, "--config", str(path)],
-            stdout=subprocess.PIPE, stderr=self._stderr, text=True, preexec_fn=_die_with_parent,
-        )  # fmt: skip
-        self.endpoints: dict[Venue, dict[str, Any]] = {}
-        assert self.proc.stdout is not None
-        for _ in options.venues:
-            line = self.proc.stdout.readline()
-            if not line:
-                self.stop()
-                raise RuntimeError(f"simulator did not start; see {options.workdir / 'sim.stderr'}")
-            info = json.loads(line)
-            self.endpoints[Venue(info["venue"])] = info
+        try:
+            self.proc, found = start_sim_process(venues, options.seed, path, self._stderr)
+        except RuntimeError:
+            self._stderr.close()
+            raise RuntimeError(
+                f"simulator did not start; see {options.workdir / 'sim.stderr'}"
+            ) from None
+        self.endpoints: dict[Venue, dict[str, Any]] = {Venue(v): i for v, i in found.items()}
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -196,7 +164,7 @@ class EngineProcess:
         self.proc = subprocess.Popen(
             [ARBCORE, "run", "--config", str(self.config)],
             env=self.env, stdout=self._stderr, stderr=self._stderr, text=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )  # fmt: skip
 
     async def command(self, *args: str) -> bool:
@@ -283,7 +251,12 @@ async def run_chaos(options: ChaosOptions) -> ChaosOutcome:
     config = options.workdir / "app.yaml"
     config.write_text(yaml.safe_dump(app_config(options.workdir, sim.endpoints)), encoding="utf-8")
     engine = EngineProcess(
-        config, _credentials_env(sim.endpoints), options.workdir / "engine.stderr"
+        config,
+        credentials_env(
+            {v.value: info for v, info in sim.endpoints.items()},
+            dict(os.environ, _TYPER_STANDARD_TRACEBACK="1"),  # plain tracebacks in the log
+        ),
+        options.workdir / "engine.stderr",
     )
     schedule = ChaosSchedule(options.seed, options.venues, SYMBOLS)
     stop_faults, stop_sampler = asyncio.Event(), asyncio.Event()

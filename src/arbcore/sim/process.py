@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -12,6 +15,14 @@ from typing import IO, Any
 
 ARBCORE = str(Path(sys.executable).with_name("arbcore"))
 Endpoints = dict[str, dict[str, Any]]  # venue -> the JSON line `arbcore sim` prints
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child before exec (Linux): SIGTERM it when its parent dies, so a killed test or
+    chaos run leaves no simulator or engine behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def start_sim_process(
@@ -27,6 +38,7 @@ def start_sim_process(
         stdout=subprocess.PIPE,
         stderr=stderr,
         text=True,
+        preexec_fn=die_with_parent,
     )
     endpoints: Endpoints = {}
     assert proc.stdout is not None
@@ -34,6 +46,7 @@ def start_sim_process(
         line = proc.stdout.readline()
         if not line:
             proc.kill()
+            proc.wait()
             detail = proc.stderr.read() if proc.stderr is not None else ""
             raise RuntimeError(f"the simulator did not start: {detail}")
         info = json.loads(line)
