@@ -1,5 +1,5 @@
-"""Pure Bybit wire <-> core translation: instruments, books, orders, fills, positions, wallet,
-funding, order bodies, and the retCode table. No I/O, no clock reads."""
+"""Pure Bybit wire <-> core translation: instruments, books, orders, fills, positions, wallet
+(see `wallet`), funding, order bodies, and the retCode table. No I/O, no clock reads."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ from arbcore.core.errors import (
     TransientError,
 )
 from arbcore.core.models import (
-    Balance,
     Fill,
     FundingPayment,
     FundingRate,
@@ -44,6 +43,7 @@ from arbcore.core.models import (
 from arbcore.core.quantize import floor_to_step, fmt, price_to_tick
 from arbcore.exchanges.bybit import constants as C
 from arbcore.exchanges.bybit import schemas as S
+from arbcore.exchanges.bybit.wallet import parse_wallet as parse_wallet
 
 VENUE = Venue.BYBIT
 ZERO = Decimal(0)
@@ -277,29 +277,6 @@ def parse_position(
         side=hedge_side,
         ts_ms=to_int(position.updatedTime) or ts_ms,
     )
-
-
-def parse_wallet(result: S.WalletResult, ts_ms: int = 0) -> Balance:
-    """USDT margin: under UTA the account totals; for classic accounts the USDT coin row."""
-    if not result.list:
-        return Balance(VENUE, C.SETTLE_COIN, ZERO, ZERO, ts_ms)
-    account = result.list[0]
-    if account.accountType == C.ACCOUNT_UNIFIED or not account.coin:
-        return Balance(
-            VENUE,
-            C.SETTLE_COIN,
-            equity=dec(account.totalEquity),
-            available=dec(account.totalAvailableBalance),
-            ts_ms=ts_ms,
-        )
-    usdt = next((c for c in account.coin if c.coin == C.SETTLE_COIN), None)
-    if usdt is None:
-        return Balance(VENUE, C.SETTLE_COIN, ZERO, ZERO, ts_ms)
-    if usdt.availableToWithdraw:
-        available = dec(usdt.availableToWithdraw)
-    else:
-        available = dec(usdt.walletBalance) - dec(usdt.totalPositionIM) - dec(usdt.totalOrderIM)
-    return Balance(VENUE, C.SETTLE_COIN, dec(usdt.equity), available, ts_ms)
 
 
 # ---- requests ---------------------------------------------------------------------------

@@ -26,8 +26,8 @@ from arbcore.exchanges.bybit.parsing import (
     parse_execution,
     parse_order,
     parse_position,
-    parse_wallet,
 )
+from arbcore.exchanges.bybit.wallet import parse_wallet_push
 from arbcore.exchanges.transport.signing import ServerClock
 from arbcore.exchanges.transport.ws import Backoff, Frame, WsSession
 from arbcore.market.book import L2Book
@@ -212,8 +212,11 @@ class BybitPrivateStream:
         backoff: Backoff | None = None,
         session: aiohttp.ClientSession | None = None,
         idle_timeout_s: float | None = C.IDLE_TIMEOUT_S,
+        account_type: str | None = None,
     ) -> None:
         self.idle_timeout_s = idle_timeout_s
+        # UNIFIED | CONTRACT: the wallet whose pushes count; None takes UNIFIED, else CONTRACT.
+        self.account_type = account_type
         self.api_key = api_key
         self.secret = secret
         self.clock = clock
@@ -289,6 +292,10 @@ class BybitPrivateStream:
                     for pos_cb in self.on_position:
                         pos_cb(position)
         elif topic == C.TOPIC_WALLET:
-            balance = parse_wallet(S.WalletResult(_WALLETS.decode(frame.data)), frame.creationTime)
+            balance = parse_wallet_push(
+                _WALLETS.decode(frame.data), frame.creationTime, self.account_type
+            )
+            if balance is None:
+                return
             for bal_cb in self.on_balance:
                 bal_cb(balance)

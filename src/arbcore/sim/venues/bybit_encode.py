@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -211,8 +212,37 @@ def position_json(view: PositionView, exchange: SimExchange, ws: bool = False) -
     return row
 
 
-def wallet_json(wallet: WalletView) -> dict[str, Any]:
-    """The UNIFIED account entry of /v5/account/wallet-balance (USDT as the only coin)."""
+# Not applicable under UTA isolated margin (docs/v5/account/wallet-balance), sent as "". The sim
+# blanks all; real isolated replies were seen keeping totalEquity/totalWalletBalance/totalPerpUPL.
+ACCOUNT_WIDE_FIELDS = (
+    "totalEquity",
+    "accountIMRate",
+    "totalMarginBalance",
+    "totalInitialMargin",
+    "totalAvailableBalance",
+    "accountMMRate",
+    "totalPerpUPL",
+    "totalWalletBalance",
+    "accountLTV",
+    "totalMaintenanceMargin",
+)
+
+
+def uta_isolated(modes: Iterable[MarginMode]) -> bool:
+    """Whether a UTA account is in ISOLATED_MARGIN (set account-wide via set-margin-mode)."""
+    return any(m is MarginMode.ISOLATED for m in modes)
+
+
+def wallet_json(wallet: WalletView, isolated: bool = False) -> dict[str, Any]:
+    """The UNIFIED account entry of /v5/account/wallet-balance and of the `wallet` push (USDT
+    as the only coin); under ISOLATED_MARGIN the account-wide fields are ""."""
+    entry = _wallet_entry(wallet)
+    if isolated:
+        entry.update(dict.fromkeys(ACCOUNT_WIDE_FIELDS, ""))
+    return entry
+
+
+def _wallet_entry(wallet: WalletView) -> dict[str, Any]:
     maint = Decimal(0)
     return {
         "totalEquity": money(wallet.equity_usdt),

@@ -375,7 +375,8 @@ class BybitRest:
         account_type = _need(params, "accountType")
         if account_type != "UNIFIED":
             raise BybitError(10001, "accountType only support UNIFIED.")
-        return {"list": [enc.wallet_json(self.exchange.wallet(account_id))]}
+        isolated = enc.uta_isolated(self.exchange.account(account_id).margin_mode.values())
+        return {"list": [enc.wallet_json(self.exchange.wallet(account_id), isolated)]}
 
     def fee_rate(self, account_id: str, params: Params) -> Any:
         _category(params)
@@ -395,8 +396,7 @@ class BybitRest:
         return {"list": rows}
 
     def account_info(self, account_id: str, params: Params) -> Any:
-        modes = self.exchange.account(account_id).margin_mode.values()
-        isolated = any(m is MarginMode.ISOLATED for m in modes)
+        isolated = enc.uta_isolated(self.exchange.account(account_id).margin_mode.values())
         return enc.account_info_json(isolated, self._now_ms())
 
     def query_api(self, account_id: str, params: Params) -> Any:

@@ -366,7 +366,8 @@ class BybitWs:
         elif isinstance(event, PositionEvent):
             family, item = "position", enc.position_json(event.position, self.exchange, ws=True)
         elif isinstance(event, WalletEvent):
-            family, item = "wallet", enc.wallet_json(event.wallet)
+            modes = self.exchange.account(account_id).margin_mode.values()
+            family, item = "wallet", enc.wallet_json(event.wallet, enc.uta_isolated(modes))
         else:
             return
         now_ms = time.time_ns() // 1_000_000
