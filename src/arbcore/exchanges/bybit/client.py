@@ -397,6 +397,7 @@ class BybitClient:
             creds.secret,
             self.clock,
             idle_timeout_s=max(self.ws_idle_timeout_s, 2 * C.PING_INTERVAL_S + 5),
+            account_type=self.account_type,
         )
         private.on_order.append(self._remember_order)
         private.on_fill.append(self._remember_fill)
