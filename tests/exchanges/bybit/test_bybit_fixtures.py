@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from arbcore.core.enums import MarginMode, OrderStatus, Side
-from arbcore.core.errors import LeverageNotModified
+from arbcore.core.errors import AuthError, LeverageNotModified
 from arbcore.exchanges.bybit import schemas as S
 from arbcore.exchanges.bybit.parsing import (
     error_for,
@@ -212,3 +212,11 @@ def test_book_frames() -> None:
     assert snap.data.u == 18521288 and snap.data.b[0] == ["16493.50", "0.006"]
     delta = msgspec.json.decode(_load("ws/orderbook__sheet_delta.json"), type=S.PublicFrame)
     assert delta.type == "delta" and delta.data is not None and delta.data.a[0][1] == "0"
+
+
+def test_auth_failures_documented_on_the_error_page_are_auth_errors() -> None:
+    # bybit-exchange.github.io/docs/v5/error: 10003 invalid key, 10004 bad sign,
+    # 10007 "User authentication failed.", 33004 "(Derivatives) Your api key has expired"
+    for code in (10003, 10004, 10007, 33004):
+        err = error_for(code, "auth", placing_order=True)
+        assert isinstance(err, AuthError) and not err.retryable, code

@@ -56,10 +56,12 @@ ERROR_TABLE: dict[int, type[ExchangeError]] = {
     10004: AuthError,
     10005: PermissionDenied,
     10006: RateLimited,
+    10007: AuthError,  # "User authentication failed."
     10010: PermissionDenied,
     10016: TransientError,
     10017: NotSupported,
     10018: RateLimited,
+    33004: AuthError,  # "(Derivatives) Your api key has expired"
     110001: OrderNotFound,
     110003: InvalidOrder,
     110004: InsufficientMargin,
