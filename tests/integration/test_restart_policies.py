@@ -9,11 +9,15 @@ from typing import Any
 
 from tests.integration.harness import VENUES, btc_pair, engine_settings, quiet_sim_config, wait_for
 
-from arbcore.core.enums import PairState, TradeState, Venue
+from arbcore.core.client_ids import client_order_id
+from arbcore.core.clock import utc_now
+from arbcore.core.enums import PairState, Side, TradeState, Venue
+from arbcore.core.records import CloseReason, NewOrder, OrderPurpose
 from arbcore.engine.engine import Engine
 from arbcore.persistence.db import open_database
 from arbcore.persistence.repositories import Repositories
 from arbcore.sim.testing import RunningSim, running_sim
+from arbcore.strategy.legs import FRESH_ATTEMPTS_FROM
 
 SYMBOL = "BTCUSDT"
 
@@ -118,3 +122,42 @@ async def test_error_outlives_a_restart(tmp_path: Path) -> None:
             assert not runner.machine.may_enter
 
         await _run_until(second, check)
+
+
+async def test_adopted_trade_never_repeats_a_client_id_of_the_earlier_run(tmp_path: Path) -> None:
+    """The earlier run sent exit part 1 (say its record was written, its fill and the trade's
+    progress were not): the adopted trade's exit must go out under another id."""
+    db = tmp_path / "arbcore.db"
+    async with running_sim(VENUES, seed=3, config=quiet_sim_config()) as sim:
+        trade_id = await _open_then_stop(sim, db)
+        first_exit = client_order_id(trade_id, "L", 1, 0, role="x")
+        repos = Repositories(open_database(f"sqlite+aiosqlite:///{db}"))
+        await repos.orders.record(
+            NewOrder(Venue.BYBIT, SYMBOL, first_exit, Side.SELL, OrderPurpose.EXIT,
+                     Decimal("0.01"), utc_now(), trade_id, reduce_only=True)
+        )  # fmt: skip
+        await repos.db.dispose()
+        engine = Engine(engine_settings(sim, db, [btc_pair()], on_start="adopt"))
+
+        async def closed() -> None:
+            runner = next(iter(engine.runners.values()))
+            await wait_for(lambda: runner.machine.state is PairState.POSITION_OPEN)
+            runner.begin_exit(CloseReason.OPERATOR, "closed by the test")
+            await wait_for(lambda: engine.stats.cycles_closed == 1)
+
+        await _run_until(engine, closed)
+        assert engine.reconcile_report.trades_adopted == [trade_id]
+        assert all(q == 0 for q in _positions(sim).values())
+        for venue in VENUES:
+            ids = [o.client_id for o in sim.exchange(venue).account_orders(sim.account_id(venue))]
+            assert len(ids) == len(set(ids))  # no id was ever sent twice to a venue
+            assert first_exit not in ids
+        repos = Repositories(open_database(f"sqlite+aiosqlite:///{db}"))
+        exits = [
+            o
+            for o in await repos.orders.list_by_trade(trade_id)
+            if o.purpose is OrderPurpose.EXIT and o.client_id != first_exit
+        ]
+        await repos.db.dispose()
+        assert exits and all(o.filled_base == Decimal("0.01") for o in exits)
+        assert all(o.attempt >= FRESH_ATTEMPTS_FROM for o in exits if o.leg == "L")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from tests.strategy.fake_trading import FakeTrading, Script, btc
 
+from arbcore.core.client_ids import client_order_id, parse_client_order_id
 from arbcore.core.enums import Side, Venue
 from arbcore.core.errors import (
     DuplicateClientOrderId,
@@ -18,7 +20,7 @@ from arbcore.strategy.balance import balance_legs
 from arbcore.strategy.entry import PartPlan, enter_part, entry_request, send_entry_legs
 from arbcore.strategy.exit import ExitPlan, exit_part
 from arbcore.strategy.journal import MemoryJournal, OrderPurpose
-from arbcore.strategy.legs import Leg, LegRunner
+from arbcore.strategy.legs import FRESH_ATTEMPTS_FROM, Leg, LegRunner
 from arbcore.strategy.order_tracker import OrderTracker, TrackerTiming
 from arbcore.strategy.position import ArbPosition
 
@@ -200,6 +202,33 @@ async def test_a_client_id_is_never_sent_twice() -> None:
     assert not again.retryable
     assert [r.client_id for r in lv.sent] == [request.client_id]
     assert [e[0] for e in journal.events] == ["client_id_reuse_refused"]
+
+
+async def test_ids_an_earlier_run_used_are_sent_under_fresh_attempt_numbers() -> None:
+    lv, _sv, long, _short, runner, _ = setup()
+
+    def ids(attempt: int) -> str:
+        return client_order_id(42, "L", 0, attempt, role="v")
+
+    # Before the restart, repair rounds of trade 42 sent attempts 0 and 1.
+    runner.spent_before(42, [ids(0), ids(1)])
+    lv.position_base = D("0.030")
+    done, outcomes = await runner.reduce(42, OrderPurpose.REPAIR, long, Side.SELL, D("0.01"), ids)
+    assert done == D("0.01")
+    sent = outcomes[0].request.client_id
+    assert sent not in (ids(0), ids(1))
+    parts = parse_client_order_id(sent)
+    assert parts is not None and (parts.trade_id, parts.leg, parts.role) == (42, "L", "v")
+    assert parts.attempt >= FRESH_ATTEMPTS_FROM
+    assert [r.client_id for r in lv.sent] == [sent]
+    # the next replacement skips the one just used; another trade is not affected
+    again = await runner.send(42, OrderPurpose.REPAIR, long, dataclasses.replace(
+        outcomes[0].request, client_id=ids(1)))  # fmt: skip
+    assert again.request.client_id not in (ids(0), ids(1), sent)
+    other = client_order_id(7, "L", 0, 0, role="v")
+    alone = await runner.send(7, OrderPurpose.REPAIR, long, dataclasses.replace(
+        outcomes[0].request, client_id=other))  # fmt: skip
+    assert alone.request.client_id == other
 
 
 async def test_an_unknown_outcome_is_never_balanced_as_if_unfilled() -> None:

@@ -451,6 +451,7 @@ class PairLifecycle:
         self.long, self.short = self.legs[position.long.venue], self.legs[position.short.venue]
         position.parts_entered = max(1, trade.entry_parts_done)
         position.adds_done = trade.adds_done
+        position.exits_done = trade.exit_parts_done
         self.ctx.slots.adopt(trade.id)
         self.machine.move(P.READY, "adopting an open arbitrage")
         self.machine.move(P.ENTERING, f"adopted trade {trade.id}")

@@ -200,6 +200,9 @@ class Reconciler:
         filled = [o for o in orders if o.filled_base > 0 and o.avg_price is not None]
         if not orders:
             return None
+        # Orders sent for this trade from now on (close, balance, adopted exits and repairs)
+        # must not repeat an id of the earlier run.
+        self.runner.spent_before(trade.id, (o.client_id for o in orders))
         long_venue, short_venue = trade.long_exchange, trade.short_exchange
         for order in orders:
             parts = parse_client_order_id(order.client_id)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from arbcore.core.client_ids import MAX_ATTEMPT, client_order_id, parse_client_order_id
 from arbcore.core.enums import OrderType, Side, TimeInForce, Venue
 from arbcore.core.errors import (
     DuplicateClientOrderId,
@@ -29,6 +31,9 @@ log = logging.getLogger(__name__)
 SENT_IDS_KEPT = 200_000  # recent client ids remembered to refuse a resend
 RETRY_DELAYS_S = (0.05, 0.1, 0.2)  # SPEC §5.3: up to 3 retries, exponential backoff
 MAX_RATE_LIMIT_WAIT_S = 2.0  # longest pause honoured when a rate limit names its end
+# Attempt numbers from here up are only handed out to replace an id an earlier run of the
+# engine already used (normal rounds stay far below), so a replacement never meets one.
+FRESH_ATTEMPTS_FROM = (MAX_ATTEMPT + 1) // 2
 
 
 def retry_delay_s(backoff_s: float, error: ExchangeError | None) -> float:
@@ -84,6 +89,29 @@ class LegRunner:
         self._unknown: dict[int, list[tuple[Leg, OrderRequest]]] = {}  # by trade id
         self._sent_ids: set[tuple[str, str]] = set()
         self._sent_order: deque[tuple[str, str]] = deque()
+        self._spent_before: dict[int, set[str]] = {}  # by trade id: ids of earlier runs
+
+    def spent_before(self, trade_id: int, client_ids: Iterable[str]) -> None:
+        """Client ids an earlier run of the engine used for this trade (restart). A request
+        that would repeat one goes out under a fresh attempt number instead: a repeated id
+        is refused by some venues and, worse, a lookup by it could find the old order."""
+        self._spent_before.setdefault(trade_id, set()).update(client_ids)
+
+    def _unspent(self, trade_id: int, request: OrderRequest) -> OrderRequest:
+        spent = self._spent_before.get(trade_id)
+        if not spent or request.client_id not in spent:
+            return request
+        parts = parse_client_order_id(request.client_id)
+        if parts is None:
+            return request  # not ours to renumber: the resend guard decides
+        attempt = max(parts.attempt, FRESH_ATTEMPTS_FROM)
+        while True:
+            fresh = client_order_id(parts.trade_id, parts.leg, parts.part, attempt, role=parts.role)
+            if fresh not in spent and (request.venue, fresh) not in self._sent_ids:
+                break
+            attempt += 1
+        log.info("client id %s was used before the restart; sending %s", request.client_id, fresh)
+        return dataclasses.replace(request, client_id=fresh)
 
     def send_now(
         self,
@@ -96,6 +124,7 @@ class LegRunner:
         """Write the order now (hot path: no await before the bytes leave) and return the
         awaitable outcome. `recv_ns` (frame receive time) makes this an entry's
         tick-to-order measurement, taken right after the write."""
+        request = self._unspent(trade_id, request)
         key = (request.venue, request.client_id)
         if key in self._sent_ids:
             # A client id is spent once sent: resending it could match an old order's fill.
