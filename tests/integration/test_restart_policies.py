@@ -7,7 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tests.integration.harness import VENUES, btc_pair, engine_settings, quiet_sim_config, wait_for
+from tests.integration.harness import (
+    VENUES,
+    btc_pair,
+    engine_settings,
+    ledger_change,
+    quiet_sim_config,
+    wait_for,
+)
 
 from arbcore.core.client_ids import client_order_id
 from arbcore.core.clock import utc_now
@@ -16,6 +23,7 @@ from arbcore.core.records import CloseReason, NewOrder, OrderPurpose
 from arbcore.engine.engine import Engine
 from arbcore.persistence.db import open_database
 from arbcore.persistence.repositories import Repositories
+from arbcore.sim.events import LedgerKind
 from arbcore.sim.testing import RunningSim, running_sim
 from arbcore.strategy.legs import FRESH_ATTEMPTS_FROM
 
@@ -161,3 +169,34 @@ async def test_adopted_trade_never_repeats_a_client_id_of_the_earlier_run(tmp_pa
         await repos.db.dispose()
         assert exits and all(o.filled_base == Decimal("0.01") for o in exits)
         assert all(o.attempt >= FRESH_ATTEMPTS_FROM for o in exits if o.leg == "L")
+
+
+async def test_close_at_start_counts_funding_booked_while_the_engine_was_down(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "arbcore.db"
+    async with running_sim(VENUES, seed=3, config=quiet_sim_config()) as sim:
+        trade_id = await _open_then_stop(sim, db)
+        for venue in VENUES:  # a funding time passes while no engine runs
+            exchange = sim.exchange(venue)
+            exchange.settle_funding(exchange.instrument(SYMBOL).venue_symbol, Decimal("0.002"))
+        engine = Engine(engine_settings(sim, db, [btc_pair(take_profit_pct="50")]))
+
+        async def started() -> None:
+            await wait_for(lambda: engine.ready.is_set())
+
+        await _run_until(engine, started)
+        assert engine.reconcile_report.trades_closed == [trade_id]
+        assert all(q == 0 for q in _positions(sim).values())
+        repos = Repositories(open_database(f"sqlite+aiosqlite:///{db}"))
+        trade = await repos.trades.get(trade_id)
+        await repos.db.dispose()
+        funding = [
+            e.amount_usdt
+            for v in VENUES
+            for e in sim.exchange(v).ledger(sim.account_id(v))
+            if e.kind is LedgerKind.FUNDING
+        ]
+        assert len(funding) == 2 and sum(funding, Decimal(0)) != 0
+        assert trade.state is TradeState.CLOSED
+        assert trade.realized_pnl_usdt == ledger_change(sim)  # funding included, to the unit

@@ -16,6 +16,7 @@ from arbcore.core.enums import PairState, Side, TradeState, Venue
 from arbcore.core.errors import ExchangeError
 from arbcore.core.models import shared_base_step
 from arbcore.core.records import CloseReason, NewTrade, PairRecord, TradeRecord
+from arbcore.engine.funding import funding_since
 from arbcore.engine.recorder import Recorder
 from arbcore.engine.stats import ClosedTrade, EngineStats
 from arbcore.engine.verify import Mismatch
@@ -239,21 +240,10 @@ class PairLifecycle:
         pos, since_ms = self.position, self.opened_ms
         if pos is None or since_ms is None:
             return
-        total = Decimal(0)
-        for venue in (pos.long.venue, pos.short.venue):
-            leg = self.legs.get(venue)
-            if leg is None:
-                continue
-            try:
-                payments = await leg.client.fetch_funding_payments(self.spec.symbol, since_ms)
-            except ExchangeError as exc:
-                self.ctx.recorder.event(
-                    "funding_unknown", self.pair_id, self.trade_id, venue=venue.value,
-                    error=str(exc),
-                )  # fmt: skip
-                continue
-            total += sum((p.amount_usdt for p in payments if p.ts_ms >= since_ms), Decimal(0))
-        pos.funding_usdt = total
+        legs = [self.legs[v] for v in (pos.long.venue, pos.short.venue) if v in self.legs]
+        pos.funding_usdt = await funding_since(
+            legs, self.spec.symbol, since_ms, self.ctx.recorder, self.pair_id, self.trade_id
+        )
 
     def _close_trade(self, state: TradeState, reason: CloseReason, *, move: bool = True) -> None:
         pos, trade_id = self.position, self.trade_id

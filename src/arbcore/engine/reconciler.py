@@ -32,6 +32,7 @@ from arbcore.core.records import (
     RecordNotFound,
     TradeRecord,
 )
+from arbcore.engine.funding import funding_since
 from arbcore.engine.pair_runner import PairRunner
 from arbcore.engine.recorder import Recorder
 from arbcore.engine.retry import retry_transient
@@ -248,6 +249,17 @@ class Reconciler:
             if adoptable and runner is not None and await self._adopt(trade, position, runner):
                 return
             await self._flatten(trade, position)
+        if position.is_flat:
+            # held through the restart: funding booked meanwhile belongs to this trade
+            legs = [
+                leg
+                for v in (position.long.venue, position.short.venue)
+                if (leg := self.legs.get(v, {}).get(trade.symbol)) is not None
+            ]
+            since_ms = int(trade.opened_at.timestamp() * 1000)
+            position.funding_usdt = await funding_since(
+                legs, trade.symbol, since_ms, self.recorder, trade.pair_id, trade.id
+            )
         self._close(trade, position)
 
     async def _adopt(self, trade: TradeRecord, position: ArbPosition, runner: PairRunner) -> bool:
