@@ -13,3 +13,17 @@ def history_windows(since_ms: int, now_ms: int, window_ms: int) -> list[tuple[in
         if end >= now_ms:
             return windows
         start = end + 1
+
+
+def open_windows(since_ms: int, now_ms: int, step_ms: int) -> list[tuple[int, int | None]]:
+    """(start, end) request windows covering since..now, oldest first, each `step_ms` long and
+    sharing its boundary millisecond with the next (the venues do not say whether bounds are
+    inclusive: callers de-duplicate). The newest has no end and starts at most `step_ms`
+    before now; a step of the venue's span minus a margin leaves room for a trailing clock."""
+    windows: list[tuple[int, int | None]] = []
+    start = since_ms
+    while now_ms - start > step_ms:
+        windows.append((start, start + step_ms))
+        start += step_ms
+    windows.append((start, None))
+    return windows

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from tests.sim.bitget.client import SMALL_SIM, ShiftedClock, settle_at
+from tests.sim.bitget.client import SMALL_SIM
+from tests.sim.shifted_clock import ShiftedClock, settle_at
 
 from arbcore.core.clock import SYSTEM_CLOCK
 from arbcore.core.enums import Env, OrderType, Side, Venue

@@ -8,15 +8,13 @@ import hmac
 import json
 import time
 import zlib
-from decimal import Decimal
 from typing import Any
 
 import aiohttp
 
-from arbcore.core.clock import SYSTEM_CLOCK
 from arbcore.core.enums import Venue
 from arbcore.sim.config import SimConfig
-from arbcore.sim.testing import RunningSim, VenueEndpoints
+from arbcore.sim.testing import VenueEndpoints
 
 PRODUCT = "USDT-FUTURES"
 SMALL_SIM = SimConfig(coins=("BTC", "ETH"), book_depth=60, updates_per_s=20.0)
@@ -135,29 +133,3 @@ class ClientBook:
 
 
 VENUE = Venue.BITGET
-
-
-class ShiftedClock:
-    """System time minus `back_ms`: what the matching core books while it is set is backdated
-    (the REST front end keeps the real time, like the venue's server)."""
-
-    def __init__(self) -> None:
-        self.back_ms = 0
-
-    def now_ms(self) -> int:
-        return SYSTEM_CLOCK.now_ms() - self.back_ms
-
-    def monotonic_ns(self) -> int:
-        return SYSTEM_CLOCK.monotonic_ns()
-
-
-def settle_at(
-    sim: RunningSim, clock: ShiftedClock, ages_ms: list[int], rate: Decimal = Decimal("0.0001")
-) -> None:
-    """One BTCUSDT funding settlement `age` ms ago for each age, oldest first (the matching
-    core of `sim` runs on `clock`)."""
-    exchange = sim.exchange(VENUE)
-    for age in sorted(ages_ms, reverse=True):
-        clock.back_ms = age
-        exchange.settle_funding("BTCUSDT", rate=rate)
-    clock.back_ms = 0

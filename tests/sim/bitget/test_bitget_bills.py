@@ -6,16 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
-from tests.sim.bitget.client import (
-    PRODUCT,
-    SMALL_SIM,
-    VENUE,
-    ShiftedClock,
-    get,
-    market_order,
-    post,
-    settle_at,
-)
+from tests.sim.bitget.client import PRODUCT, SMALL_SIM, VENUE, get, market_order, post
+from tests.sim.shifted_clock import ShiftedClock, settle_at
 
 from arbcore.core.clock import SYSTEM_CLOCK
 from arbcore.sim.testing import RunningSim, running_sim

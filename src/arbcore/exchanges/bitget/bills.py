@@ -23,6 +23,7 @@ from arbcore.core.errors import ExchangeError
 from arbcore.exchanges.bitget import constants as c
 from arbcore.exchanges.bitget import schemas as s
 from arbcore.exchanges.bitget.parsing import ms
+from arbcore.exchanges.paging import open_windows
 
 if TYPE_CHECKING:  # rest.py calls into this module
     from arbcore.exchanges.bitget.rest import BitgetRest
@@ -71,14 +72,7 @@ def bill_windows(since_ms: int, now_ms: int) -> list[tuple[int, int | None]]:
             oldest,
         )
         since_ms = oldest
-    step = c.BILL_SPAN_MS - c.BILL_CLOCK_MARGIN_MS
-    windows: list[tuple[int, int | None]] = []
-    start = since_ms
-    while now_ms - start > step:
-        windows.append((start, start + step))
-        start += step
-    windows.append((start, None))
-    return windows
+    return open_windows(since_ms, now_ms, c.BILL_SPAN_MS - c.BILL_CLOCK_MARGIN_MS)
 
 
 async def _walk(

@@ -40,6 +40,7 @@ from arbcore.exchanges.base import (
 )
 from arbcore.exchanges.bybit import constants as C
 from arbcore.exchanges.bybit import schemas as S
+from arbcore.exchanges.bybit.executions import collect_funding, walk_executions
 from arbcore.exchanges.bybit.history import collect_orders
 from arbcore.exchanges.bybit.parsing import (
     funding_interval_h,
@@ -291,7 +292,7 @@ class BybitClient:
         return [parse_order(row) for row in rows]
 
     async def fetch_fills(self, symbol: str, client_id: str) -> list[Fill]:
-        executions = await self.rest.executions(symbol, client_id=client_id)
+        executions = await walk_executions(self.rest, symbol, client_id=client_id)
         return [parse_execution(e) for e in executions if is_trade(e)]
 
     async def cancel_order(self, symbol: str, client_id: str) -> OrderResult:
@@ -366,8 +367,9 @@ class BybitClient:
         return parse_funding_rate(ticker, self._funding_interval_h.get(symbol, 8))
 
     async def fetch_funding_payments(self, symbol: str, since_ms: int) -> list[FundingPayment]:
-        executions = await self.rest.executions(symbol, exec_type="Funding", start_ms=since_ms)
-        return [parse_funding_payment(e) for e in executions if e.execType == "Funding"]
+        """Oldest first; every page of every 7-day window, or ExchangeError (executions.py)."""
+        executions = await collect_funding(self.rest, symbol, since_ms, self.clock.now_ms())
+        return [parse_funding_payment(e) for e in executions]
 
     async def subscribe_private(
         self,

@@ -26,6 +26,14 @@ INSTRUMENTS_PAGE_LIMIT = 1000
 CLIENT_ID_MAX_LEN = 36
 ORDERS_PAGE_LIMIT = 50  # /v5/order/realtime and /history: limit in [1, 50]
 HISTORY_WINDOW_MS = 7 * 24 * 3600 * 1000  # /v5/order/history: endTime - startTime <= 7 days
+# /v5/execution/list: limit in [1, 100] (default 50); endTime - startTime <= 7 days, startTime
+# alone means startTime..startTime + 7 days; a unified account keeps the past 730 days.
+EXEC_PAGE_LIMIT = 100
+EXEC_SPAN_MS = 7 * 24 * 3600 * 1000
+EXEC_KEEP_MS = 730 * 24 * 3600 * 1000
+# Our server-time estimate may trail Bybit's clock: windows stay this much inside the limits.
+EXEC_CLOCK_MARGIN_MS = 3600 * 1000
+EXEC_MAX_PAGES = 50  # per 7-day window (or order): 5000 executions of one symbol and type
 
 
 @dataclass(frozen=True, slots=True)

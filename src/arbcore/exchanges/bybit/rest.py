@@ -317,25 +317,32 @@ class BybitRest:
         env = await self._call("GET", path, QUERY, params=params)
         return _ORDERS.decode(env.result)
 
-    async def executions(
+    async def execution_page(
         self,
         symbol: str,
         *,
-        client_id: str | None = None,
-        exec_type: str | None = None,
+        limit: int,
+        cursor: str = "",
+        client_id: str = "",
+        exec_type: str = "",
         start_ms: int | None = None,
-        limit: int = 100,
-    ) -> list[S.Execution]:
-        params = {"category": C.CATEGORY, "symbol": symbol}
+        end_ms: int | None = None,
+    ) -> S.ExecutionListResult:
+        """One page of `/v5/execution/list`, newest execTime first; the next (older) page is
+        asked with `cursor` = this page's `nextPageCursor` (executions.py walks them)."""
+        params = {"category": C.CATEGORY, "symbol": symbol, "limit": str(limit)}
         if client_id:
             params["orderLinkId"] = client_id
         if exec_type:
             params["execType"] = exec_type
         if start_ms is not None:
             params["startTime"] = str(start_ms)
-        params["limit"] = str(limit)
+        if end_ms is not None:
+            params["endTime"] = str(end_ms)
+        if cursor:
+            params["cursor"] = cursor
         env = await self._call("GET", C.PATH_EXECUTIONS, QUERY, params=params)
-        return _EXECUTIONS.decode(env.result).list
+        return _EXECUTIONS.decode(env.result)
 
     async def positions(self, symbol: str | None = None) -> list[S.PositionInfo]:
         params = {"category": C.CATEGORY}

@@ -298,13 +298,10 @@ class BybitRest:
             fills = [f for f in fills if f.order_id == params["orderId"]]
         if params.get("orderLinkId"):
             fills = [f for f in fills if f.client_id == params["orderLinkId"]]
-        exec_type = params.get("execType")
-        if exec_type:
-            fills = [f for f in fills if ("Funding" if f.is_funding else "Trade") == exec_type]
-        start = int(params.get("startTime") or 0)
-        fills = [f for f in fills if f.ts_ms >= start][: _limit(params, 50, 100)]
-        rows = [enc.execution_json(f, self.exchange) for f in fills]
-        return {"category": category, "list": rows, "nextPageCursor": ""}
+        rows, cursor = lists.execution_page(
+            fills, params, self._now_ms(), lambda f: enc.execution_json(f, self.exchange)
+        )
+        return {"category": category, "list": rows, "nextPageCursor": cursor}
 
     # positions and account -------------------------------------------------------------
     def positions(self, account_id: str, params: Params) -> Any:

@@ -1,0 +1,176 @@
+"""Bybit funding payments from /v5/execution/list: every cursor page of every 7-day window."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from tests.sim.bybit_client import SMALL_SIM
+from tests.sim.shifted_clock import ShiftedClock, settle_at
+
+from arbcore.core.clock import SYSTEM_CLOCK
+from arbcore.core.enums import Env, OrderType, Side, Venue
+from arbcore.core.errors import ExchangeError
+from arbcore.core.models import OrderRequest
+from arbcore.exchanges.base import ConnectorConfig, Credentials
+from arbcore.exchanges.bybit import constants as C
+from arbcore.exchanges.bybit import schemas as S
+from arbcore.exchanges.bybit.client import BybitClient
+from arbcore.exchanges.bybit.executions import collect_funding, execution_windows, walk_executions
+from arbcore.sim.events import LedgerKind
+from arbcore.sim.testing import RunningSim, running_sim
+
+SYMBOL = "BTCUSDT"
+HOUR_MS = 3600 * 1000
+DAY_MS = 24 * HOUR_MS
+NOW = 1_750_000_000_000
+
+
+def test_forty_days_make_six_windows_newest_with_start_time_only() -> None:
+    since = NOW - 40 * DAY_MS
+    windows = execution_windows(since, NOW)
+    assert len(windows) == 6
+    assert windows[0][0] == since and windows[-1][1] is None
+    for (start, end), (next_start, _) in itertools.pairwise(windows):
+        assert end == next_start and end is not None  # shared ms: executions de-duplicated
+        assert end - start <= C.EXEC_SPAN_MS
+    # startTime alone covers startTime..startTime + 7 days: past a server clock up to the
+    # margin ahead of ours
+    newest = windows[-1][0]
+    assert newest + C.EXEC_SPAN_MS >= NOW + C.EXEC_CLOCK_MARGIN_MS
+
+
+def test_short_range_is_one_window_and_old_since_is_clamped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert execution_windows(NOW - DAY_MS, NOW) == [(NOW - DAY_MS, None)]
+    assert execution_windows(NOW + 5, NOW) == [(NOW + 5, None)]  # our clock trails: still asked
+    with caplog.at_level(logging.WARNING):
+        windows = execution_windows(NOW - 800 * DAY_MS, NOW)
+    assert "730 days" in caplog.text
+    assert windows[0][0] == NOW - C.EXEC_KEEP_MS + C.EXEC_CLOCK_MARGIN_MS
+    assert windows[-1][1] is None and NOW - windows[-1][0] <= C.EXEC_SPAN_MS
+
+
+class PagesRest:
+    """A stand-in for BybitRest.execution_page answering from a fixed list of pages."""
+
+    def __init__(self, pages: list[tuple[list[str], str]]) -> None:
+        self.pages = pages
+        self.calls: list[dict[str, Any]] = []
+
+    async def execution_page(self, symbol: str, **params: Any) -> S.ExecutionListResult:
+        self.calls.append(params)
+        ids, cursor = self.pages[len(self.calls) - 1]
+        rows = [S.Execution(i, symbol, "Buy", "1", "1", execType="Funding") for i in ids]
+        return S.ExecutionListResult(rows, nextPageCursor=cursor)
+
+
+async def test_walk_follows_the_cursor_and_stops_on_an_empty_page() -> None:
+    # Recorded Bybit answers carry a cursor even on what may be the last page.
+    rest = PagesRest([(["a", "b"], "c1"), (["c"], "c2"), ([], "c3")])
+    rows = await walk_executions(rest, SYMBOL, exec_type="Funding", window=(1, None))  # type: ignore[arg-type]
+    assert [r.execId for r in rows] == ["a", "b", "c"]
+    assert [c["cursor"] for c in rest.calls] == ["", "c1", "c2"]
+    assert all(c["limit"] == 100 and c["start_ms"] == 1 and c["end_ms"] is None for c in rest.calls)
+
+
+async def test_walk_refuses_a_cursor_that_comes_back() -> None:
+    rest = PagesRest([(["a"], "c1"), (["b"], "c1")])
+    with pytest.raises(ExchangeError, match="came back"):
+        await walk_executions(rest, SYMBOL, window=(1, None))  # type: ignore[arg-type]
+
+
+def make_client(sim: RunningSim) -> BybitClient:
+    ep = sim.endpoints[Venue.BYBIT]
+    return BybitClient(
+        ConnectorConfig(
+            venue=Venue.BYBIT,
+            env=Env.SIM,
+            credentials=Credentials(ep.api_key, ep.secret),
+            rest_url=ep.rest_url,
+            ws_public_url=ep.ws_public_url,
+            ws_private_url=ep.ws_private_url,
+            order_timeout_s=2.0,
+        )
+    )
+
+
+@pytest.fixture
+def clock() -> ShiftedClock:
+    return ShiftedClock()
+
+
+@pytest.fixture
+async def sim(clock: ShiftedClock) -> AsyncIterator[RunningSim]:
+    async with running_sim([Venue.BYBIT], seed=5, config=SMALL_SIM, clock=clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def client(sim: RunningSim) -> AsyncIterator[BybitClient]:
+    cl = make_client(sim)
+    await cl.start()
+    await cl.load_instruments()
+    long = OrderRequest(Venue.BYBIT, SYMBOL, Side.BUY, Decimal("0.01"), "fundlong",
+                        order_type=OrderType.MARKET)  # fmt: skip
+    await cl.submit_order(long)
+    yield cl
+    await cl.close()
+
+
+def booked_funding(sim: RunningSim) -> list[Decimal]:
+    ledger = sim.exchange(Venue.BYBIT).ledger(sim.account_id(Venue.BYBIT))
+    return [e.amount_usdt for e in ledger if e.kind is LedgerKind.FUNDING]
+
+
+async def test_fifteen_days_of_funding_over_three_windows(
+    sim: RunningSim, client: BybitClient, clock: ShiftedClock
+) -> None:
+    since = SYSTEM_CLOCK.now_ms() - 16 * DAY_MS
+    settle_at(sim, clock, [i * 8 * HOUR_MS for i in range(45)])  # 15 days of 8 h funding
+    booked = booked_funding(sim)
+    assert len(booked) == 45
+    payments = await client.fetch_funding_payments(SYMBOL, since)
+    assert len(payments) == 45  # one request gave startTime..startTime + 7 days only
+    assert sum((p.amount_usdt for p in payments), Decimal(0)) == sum(booked, Decimal(0))
+    assert sorted(p.amount_usdt for p in payments) == sorted(booked)
+    assert all(p.amount_usdt < 0 for p in payments)  # a long pays a positive rate
+    times = [p.ts_ms for p in payments]
+    assert times == sorted(times) and len(set(times)) == 45
+
+
+async def test_forty_days_of_funding_over_windows_and_pages(
+    sim: RunningSim, client: BybitClient, clock: ShiftedClock
+) -> None:
+    now = SYSTEM_CLOCK.now_ms()
+    ages = [i * 4 * HOUR_MS + HOUR_MS for i in range(240)]  # 40 days at 4 h: 42 per window
+    hourly = [i * HOUR_MS + 30 * 60 * 1000 for i in range(150)]  # and 150 in the newest day+
+    settle_at(sim, clock, [*ages, *hourly, 800 * DAY_MS])  # the last is past the 730 days kept
+    booked = booked_funding(sim)
+    assert len(booked) == 391
+    payments = await client.fetch_funding_payments(SYMBOL, now - 41 * DAY_MS)
+    assert len(payments) == 390  # the newest window alone holds more than a page of 100
+    assert sum((p.amount_usdt for p in payments), Decimal(0)) == sum(booked[1:], Decimal(0))
+    assert len({p.ts_ms for p in payments}) == 390
+
+
+async def test_more_pages_than_the_cap_is_an_error_not_a_partial_sum(
+    sim: RunningSim, client: BybitClient, clock: ShiftedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settle_at(sim, clock, [i * HOUR_MS for i in range(45)])
+    monkeypatch.setattr(C, "EXEC_MAX_PAGES", 2)  # 2 pages of 20 < 45 executions
+    now = SYSTEM_CLOCK.now_ms()
+    with pytest.raises(ExchangeError, match="refusing to return a partial list"):
+        await collect_funding(client.rest, SYMBOL, now - 3 * DAY_MS, now, limit=20)
+
+
+async def test_fills_of_one_order_follow_the_cursor(sim: RunningSim, client: BybitClient) -> None:
+    fills = await client.fetch_fills(SYMBOL, "fundlong")
+    assert sum((f.qty_base for f in fills), Decimal(0)) == Decimal("0.01")
+    rows = await walk_executions(client.rest, SYMBOL, client_id="fundlong", limit=1)
+    assert [r.execId for r in rows] == [f.trade_id for f in fills]
