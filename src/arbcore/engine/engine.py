@@ -13,7 +13,7 @@ from arbcore.core.enums import PairState, Venue
 from arbcore.core.errors import ExchangeError
 from arbcore.core.models import Instrument, PairSpec
 from arbcore.core.records import CloseReason, EventRecord, PairRecord
-from arbcore.engine.pair_lifecycle import PairLifecycle
+from arbcore.engine.pair_core import PairCore
 from arbcore.engine.pair_runner import PairRunner, RunnerContext
 from arbcore.engine.reconciler import Reconciler, ReconcileReport
 from arbcore.engine.recorder import Recorder
@@ -348,7 +348,7 @@ class Engine:
             await asyncio.sleep(0.05)
         log.warning("books not all received after %ss; validating without some prices", timeout_s)
 
-    async def verify_positions(self, caller: PairLifecycle) -> list[Mismatch]:
+    async def verify_positions(self, caller: PairCore) -> list[Mismatch]:
         """Exchange positions of `caller`'s symbol against every Pair's intent (SPEC §5.6).
 
         Checked twice RECHECK_AFTER_S apart before a difference counts; skipped (no
