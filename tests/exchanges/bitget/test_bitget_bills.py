@@ -19,7 +19,6 @@ from arbcore.exchanges.base import ConnectorConfig, Credentials
 from arbcore.exchanges.bitget import constants as c
 from arbcore.exchanges.bitget.bills import bill_windows, collect_bills
 from arbcore.exchanges.bitget.client import BitgetClient
-from arbcore.sim.events import LedgerKind
 from arbcore.sim.testing import RunningSim, running_sim
 
 SYMBOL = "BTCUSDT"
@@ -90,39 +89,6 @@ async def client(sim: RunningSim) -> AsyncIterator[BitgetClient]:
     await cl.submit_order(long)
     yield cl
     await cl.close()
-
-
-def booked_funding(sim: RunningSim) -> list[Decimal]:
-    ledger = sim.exchange(Venue.BITGET).ledger(sim.account_id(Venue.BITGET))
-    return [e.amount_usdt for e in ledger if e.kind is LedgerKind.FUNDING]
-
-
-async def test_more_than_one_page_of_funding_is_all_returned(
-    sim: RunningSim, client: BitgetClient, clock: ShiftedClock
-) -> None:
-    since = SYSTEM_CLOCK.now_ms() - 16 * DAY_MS
-    settle_at(sim, clock, [i * 8 * HOUR_MS for i in range(45)])  # 15 days of 8 h funding
-    booked = booked_funding(sim)
-    assert len(booked) == 45
-    payments = await client.fetch_funding_payments(SYMBOL, since)
-    assert len(payments) == 45  # was 20: Bitget's default page, no further pages
-    assert sum((p.amount_usdt for p in payments), Decimal(0)) == sum(booked, Decimal(0))
-    assert all(p.amount_usdt < 0 for p in payments)  # a long pays a positive rate
-    times = [p.ts_ms for p in payments]
-    assert times == sorted(times) and len(set(times)) == 45
-
-
-async def test_forty_days_of_funding_over_two_windows_and_pages(
-    sim: RunningSim, client: BitgetClient, clock: ShiftedClock
-) -> None:
-    now = SYSTEM_CLOCK.now_ms()
-    ages = [i * 4 * HOUR_MS + HOUR_MS for i in range(240)]  # 40 days at 4 h: 180 per window
-    settle_at(sim, clock, [*ages, 95 * DAY_MS])  # the last one is past the 90 days kept
-    booked = booked_funding(sim)
-    payments = await client.fetch_funding_payments(SYMBOL, now - 41 * DAY_MS)
-    assert len(payments) == 240
-    assert sum((p.amount_usdt for p in payments), Decimal(0)) == sum(booked[1:], Decimal(0))
-    assert len({p.ts_ms for p in payments}) == 240
 
 
 async def test_a_window_longer_than_the_page_cap_is_an_error_not_a_partial_sum(

@@ -21,7 +21,6 @@ from arbcore.exchanges.bybit import constants as C
 from arbcore.exchanges.bybit import schemas as S
 from arbcore.exchanges.bybit.client import BybitClient
 from arbcore.exchanges.bybit.executions import collect_funding, execution_windows, walk_executions
-from arbcore.sim.events import LedgerKind
 from arbcore.sim.testing import RunningSim, running_sim
 
 SYMBOL = "BTCUSDT"
@@ -121,42 +120,6 @@ async def client(sim: RunningSim) -> AsyncIterator[BybitClient]:
     await cl.submit_order(long)
     yield cl
     await cl.close()
-
-
-def booked_funding(sim: RunningSim) -> list[Decimal]:
-    ledger = sim.exchange(Venue.BYBIT).ledger(sim.account_id(Venue.BYBIT))
-    return [e.amount_usdt for e in ledger if e.kind is LedgerKind.FUNDING]
-
-
-async def test_fifteen_days_of_funding_over_three_windows(
-    sim: RunningSim, client: BybitClient, clock: ShiftedClock
-) -> None:
-    since = SYSTEM_CLOCK.now_ms() - 16 * DAY_MS
-    settle_at(sim, clock, [i * 8 * HOUR_MS for i in range(45)])  # 15 days of 8 h funding
-    booked = booked_funding(sim)
-    assert len(booked) == 45
-    payments = await client.fetch_funding_payments(SYMBOL, since)
-    assert len(payments) == 45  # one request gave startTime..startTime + 7 days only
-    assert sum((p.amount_usdt for p in payments), Decimal(0)) == sum(booked, Decimal(0))
-    assert sorted(p.amount_usdt for p in payments) == sorted(booked)
-    assert all(p.amount_usdt < 0 for p in payments)  # a long pays a positive rate
-    times = [p.ts_ms for p in payments]
-    assert times == sorted(times) and len(set(times)) == 45
-
-
-async def test_forty_days_of_funding_over_windows_and_pages(
-    sim: RunningSim, client: BybitClient, clock: ShiftedClock
-) -> None:
-    now = SYSTEM_CLOCK.now_ms()
-    ages = [i * 4 * HOUR_MS + HOUR_MS for i in range(240)]  # 40 days at 4 h: 42 per window
-    hourly = [i * HOUR_MS + 30 * 60 * 1000 for i in range(150)]  # and 150 in the newest day+
-    settle_at(sim, clock, [*ages, *hourly, 800 * DAY_MS])  # the last is past the 730 days kept
-    booked = booked_funding(sim)
-    assert len(booked) == 391
-    payments = await client.fetch_funding_payments(SYMBOL, now - 41 * DAY_MS)
-    assert len(payments) == 390  # the newest window alone holds more than a page of 100
-    assert sum((p.amount_usdt for p in payments), Decimal(0)) == sum(booked[1:], Decimal(0))
-    assert len({p.ts_ms for p in payments}) == 390
 
 
 async def test_more_pages_than_the_cap_is_an_error_not_a_partial_sum(
