@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+log = logging.getLogger(__name__)
+
 
 def history_windows(since_ms: int, now_ms: int, window_ms: int) -> list[tuple[int, int]]:
     """Consecutive [start, end] ranges covering since..now, each at most `window_ms` long."""
@@ -27,3 +31,23 @@ def open_windows(since_ms: int, now_ms: int, step_ms: int) -> list[tuple[int, in
         start += step_ms
     windows.append((start, None))
     return windows
+
+
+def retained_windows(
+    since_ms: int, now_ms: int, span_ms: int, keep_ms: int, margin_ms: int, what: str
+) -> list[tuple[int, int | None]]:
+    """`open_windows` of steps `span_ms - margin_ms` for a venue that keeps `keep_ms` of
+    history: a `since_ms` older than that is moved up, and the loss is logged (`what` names
+    the venue's records)."""
+    oldest = now_ms - keep_ms + margin_ms
+    if since_ms < oldest:
+        log.warning(
+            "%s: since %d is older than the venue keeps (%d days); records before %d cannot "
+            "be read and are missing",
+            what,
+            since_ms,
+            keep_ms // 86_400_000,
+            oldest,
+        )
+        since_ms = oldest
+    return open_windows(since_ms, now_ms, span_ms - margin_ms)

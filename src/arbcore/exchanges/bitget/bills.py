@@ -14,7 +14,6 @@ doc does not say whether the bounds are inclusive): bills are de-duplicated by b
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -23,12 +22,11 @@ from arbcore.core.errors import ExchangeError
 from arbcore.exchanges.bitget import constants as c
 from arbcore.exchanges.bitget import schemas as s
 from arbcore.exchanges.bitget.parsing import ms
-from arbcore.exchanges.paging import open_windows
+from arbcore.exchanges.paging import retained_windows
 
 if TYPE_CHECKING:  # rest.py calls into this module
     from arbcore.exchanges.bitget.rest import BitgetRest
 
-log = logging.getLogger(__name__)
 DEC_BILLS = msgspec.json.Decoder(s.Envelope[s.Bills])
 
 
@@ -63,16 +61,9 @@ async def bill_page(
 def bill_windows(since_ms: int, now_ms: int) -> list[tuple[int, int | None]]:
     """(startTime, endTime) of each request window covering since..now, oldest first; the
     newest has no endTime. `since_ms` older than the 90 days Bitget keeps is moved up (logged)."""
-    oldest = now_ms - c.BILL_KEEP_MS + c.BILL_CLOCK_MARGIN_MS
-    if since_ms < oldest:
-        log.warning(
-            "bitget bills: since %d is older than the 90 days Bitget keeps; "
-            "bills before %d cannot be read and are missing",
-            since_ms,
-            oldest,
-        )
-        since_ms = oldest
-    return open_windows(since_ms, now_ms, c.BILL_SPAN_MS - c.BILL_CLOCK_MARGIN_MS)
+    return retained_windows(
+        since_ms, now_ms, c.BILL_SPAN_MS, c.BILL_KEEP_MS, c.BILL_CLOCK_MARGIN_MS, "bitget bills"
+    )
 
 
 async def _walk(

@@ -14,32 +14,22 @@ does not say whether the bounds are inclusive): executions are de-duplicated by 
 
 from __future__ import annotations
 
-import logging
-
 from arbcore.core.errors import ExchangeError
 from arbcore.exchanges.bybit import constants as C
 from arbcore.exchanges.bybit import schemas as S
 from arbcore.exchanges.bybit.parsing import to_int
 from arbcore.exchanges.bybit.rest import VENUE, BybitRest
-from arbcore.exchanges.paging import open_windows
+from arbcore.exchanges.paging import retained_windows
 
-log = logging.getLogger(__name__)
 FUNDING = "Funding"
 
 
 def execution_windows(since_ms: int, now_ms: int) -> list[tuple[int, int | None]]:
     """(startTime, endTime) of each request window covering since..now, oldest first; the
     newest has no endTime. `since_ms` older than the 730 days Bybit keeps is moved up (logged)."""
-    oldest = now_ms - C.EXEC_KEEP_MS + C.EXEC_CLOCK_MARGIN_MS
-    if since_ms < oldest:
-        log.warning(
-            "bybit executions: since %d is older than the 730 days Bybit keeps; "
-            "executions before %d cannot be read and are missing",
-            since_ms,
-            oldest,
-        )
-        since_ms = oldest
-    return open_windows(since_ms, now_ms, C.EXEC_SPAN_MS - C.EXEC_CLOCK_MARGIN_MS)
+    return retained_windows(
+        since_ms, now_ms, C.EXEC_SPAN_MS, C.EXEC_KEEP_MS, C.EXEC_CLOCK_MARGIN_MS, "bybit executions"
+    )
 
 
 async def walk_executions(
