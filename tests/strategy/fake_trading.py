@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class FakeTrading:
     sent: list[OrderRequest] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     fetch_failures: int = 0  # the next lookups fail (e.g. rate limited)
+    budget_free_at: float = 0.0  # loop time before which our own trade budget is exhausted
 
     def next(self, *scripts: Script) -> None:
         self.scripts.extend(scripts)
@@ -89,7 +91,7 @@ class FakeTrading:
         return result
 
     def trade_budget_available(self) -> bool:
-        return True
+        return asyncio.get_running_loop().time() >= self.budget_free_at
 
     def submit_order_now(self, req: OrderRequest) -> Awaitable[OrderResult]:
         self.written.append(req.client_id)  # "written" at call time, like a real fast lane

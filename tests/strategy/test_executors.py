@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from decimal import Decimal
 
@@ -229,6 +230,20 @@ async def test_ids_an_earlier_run_used_are_sent_under_fresh_attempt_numbers() ->
     alone = await runner.send(7, OrderPurpose.REPAIR, long, dataclasses.replace(
         outcomes[0].request, client_id=other))  # fmt: skip
     assert alone.request.client_id == other
+
+
+async def test_closing_orders_wait_for_our_own_budget_instead_of_spending_attempts() -> None:
+    lv, _sv, long, _short, runner, _ = setup()
+    lv.position_base = D("0.010")
+    loop = asyncio.get_running_loop()
+    lv.budget_free_at = loop.time() + 0.2  # our limiter refuses trading calls for 200 ms
+    done, outcomes = await runner.reduce(
+        42, OrderPurpose.ROLLBACK, long, Side.SELL, D("0.010"),
+        lambda attempt: client_order_id(42, "L", 1, attempt, role="r"),
+    )  # fmt: skip
+    assert done == D("0.010") and lv.position_base == 0
+    assert len(outcomes) == len(lv.sent) == 1  # one order, sent once the budget was there
+    assert loop.time() >= lv.budget_free_at
 
 
 async def test_an_unknown_outcome_is_never_balanced_as_if_unfilled() -> None:

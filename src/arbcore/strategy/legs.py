@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 SENT_IDS_KEPT = 200_000  # recent client ids remembered to refuse a resend
 RETRY_DELAYS_S = (0.05, 0.1, 0.2)  # SPEC §5.3: up to 3 retries, exponential backoff
 MAX_RATE_LIMIT_WAIT_S = 2.0  # longest pause honoured when a rate limit names its end
+BUDGET_POLL_S = 0.05
+MAX_BUDGET_WAIT_S = 3.0  # a reduce-only safety order waits this long for our own budget
 # Attempt numbers from here up are only handed out to replace an id an earlier run of the
 # engine already used (normal rounds stay far below), so a replacement never meets one.
 FRESH_ATTEMPTS_FROM = (MAX_ATTEMPT + 1) // 2
@@ -250,6 +252,7 @@ class LegRunner:
             delay = retry_delay_s(backoff_s, outcomes[-1].error) if outcomes else 0.0
             if delay:
                 await asyncio.sleep(delay)
+            await wait_for_trade_budget(leg)
             request = OrderRequest(
                 venue=leg.instrument.venue,
                 symbol=leg.instrument.symbol,
@@ -267,6 +270,15 @@ class LegRunner:
             if not outcome.retryable:
                 break
         return done, outcomes
+
+
+async def wait_for_trade_budget(leg: Leg, max_wait_s: float = MAX_BUDGET_WAIT_S) -> None:
+    """Closing orders (rollback, balance, repair, flatten) are not latency bets like entries:
+    rather than spend an attempt on our own limiter's refusal, wait (bounded) for a token."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max_wait_s
+    while not leg.client.trade_budget_available() and loop.time() < deadline:
+        await asyncio.sleep(BUDGET_POLL_S)
 
 
 async def _raise(exc: ExchangeError) -> OrderResult:
