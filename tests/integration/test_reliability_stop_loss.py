@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from tests.integration.harness import (
 
 from arbcore.core.enums import PairState, TradeState, Venue
 from arbcore.core.records import CloseReason, OrderPurpose
+from arbcore.exchanges.transport.ratelimit import TRADE
 
 SYMBOL = "BTCUSDT"
 BYBIT, BITGET = Venue.BYBIT, Venue.BITGET
@@ -74,3 +76,30 @@ async def test_adverse_divergence_triggers_stop_loss_with_parallel_exits(tmp_pat
     first, second = sorted(exits, key=lambda o: o.sent_at)
     assert first.acked_at is not None
     assert second.sent_at <= first.acked_at
+
+
+async def test_exit_waits_for_both_venues_budget_instead_of_closing_one_leg(
+    tmp_path: Path,
+) -> None:
+    pair = btc_pair(take_profit_pct="50")
+    async with sim_and_engine(tmp_path, [pair]) as (sim, engine):
+        runner = next(iter(engine.runners.values()))
+        sim.model.start_episode(BITGET, SYMBOL, 60.0, 2.0)
+        await wait_for(lambda: runner.machine.state is PairState.POSITION_OPEN)
+        sent_before = engine.stats.orders_sent
+        # Bitget said "too many requests": our limiter pauses its trading calls for 1.5 s.
+        engine.clients[BITGET].limiter.on_rate_limited(TRADE, 1.5)  # type: ignore[attr-defined]
+        runner.begin_exit(CloseReason.OPERATOR, "closed by the test")
+        await asyncio.sleep(1.0)
+        assert engine.stats.orders_sent == sent_before  # no leg went out alone
+        assert base_position(sim, BYBIT, SYMBOL) == Decimal("0.01")
+        await wait_for(lambda: runner.machine.state is PairState.READY)
+        assert flat(sim, SYMBOL)
+        await engine.recorder.flush()
+    repos = repos_for(tmp_path)
+    orders = await repos.orders.list_by_trade((await used_trades(repos))[0].id)
+    await repos.db.dispose()
+    exits = [o for o in orders if o.purpose is OrderPurpose.EXIT]
+    assert sorted(o.exchange.value for o in exits) == ["bitget", "bybit"]
+    assert all(o.status.value == "filled" for o in exits)
+    assert not [o for o in orders if o.purpose in (OrderPurpose.BALANCE, OrderPurpose.REPAIR)]

@@ -192,6 +192,10 @@ class PairRunner(PairLifecycle):
         books = self._fresh_leg_books(long, short, now_ns)
         if books is None:
             return  # exits wait for fresh data (SPEC §6)
+        if not (long.client.trade_budget_available() and short.client.trade_budget_available()):
+            # Both legs go out together or not yet: a leg our own limiter refuses would
+            # leave its partner's close naked. The monitor tries again on the next tick.
+            return
         last_part = pos.exits_done + 1 >= self.spec.exit_parts
         qty = None if last_part else self.exit_qty
         walk = float(pos.long.qty_base if qty is None else qty)
