@@ -3,6 +3,7 @@ private stream, with no request on the hot path."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,3 +51,20 @@ async def test_pushed_balance_blocks_and_then_allows_the_first_part(tmp_path: Pa
         exchange.transfer(account, free - LEFT)  # funds are back: the push alone unblocks
         await wait_for(lambda: engine.stats.cycles_opened == 1)
         assert margin.fetched == fetched
+
+
+async def test_a_private_reconnect_rereads_the_balance_pushes_missed_meanwhile(
+    tmp_path: Path,
+) -> None:
+    async with sim_and_engine(tmp_path, [btc_pair()], balance_refresh_s=3600) as (sim, engine):
+        margin = engine.balances.margin(BYBIT)
+        fetched = margin.fetched
+        exchange, account = sim.exchange(BYBIT), sim.account_id(BYBIT)
+        free = exchange.wallet(account).available_usdt
+        sim.faults(BYBIT).refuse_connections(1.0)  # every socket dropped, none accepted
+        await asyncio.sleep(0.2)
+        exchange.transfer(account, LEFT - free)  # its push finds no socket: lost
+        await asyncio.sleep(0.3)
+        assert margin.available_usdt == free
+        await wait_for(lambda: margin.available_usdt == LEFT)  # read again once reconnected
+        assert margin.fetched > fetched

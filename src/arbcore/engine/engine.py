@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Any
 
-from arbcore.core.enums import PairState, Venue
+from arbcore.core.enums import ConnectionState, PairState, Venue
 from arbcore.core.errors import ExchangeError
 from arbcore.core.models import Instrument, PairSpec
 from arbcore.core.records import CloseReason, EventRecord, PairRecord
@@ -310,9 +311,24 @@ class Engine:
         for venue, client in self.clients.items():
             if self.settings.exchanges[venue].trade and venue not in self._private:
                 self._private.add(venue)
+                client.connection_listener(self._on_connection)
                 await client.subscribe_private(
                     self.tracker.on_order, on_balance=self.balances.on_balance
                 )
+
+    def _on_connection(self, venue: Venue, stream: str, state: ConnectionState) -> None:
+        """A private stream (re)connected: balance pushes sent while it was down are lost,
+        so the balance is read once over REST."""
+        if stream != "private" or state is not ConnectionState.CONNECTED:
+            return
+        with contextlib.suppress(AssertionError, RuntimeError):  # not running or shut down
+            self.spawn(self._reread_balance(venue))
+
+    async def _reread_balance(self, venue: Venue) -> None:
+        try:
+            await self.balances.refresh(venue)
+        except ExchangeError as exc:
+            log.warning("balance read after %s private reconnect failed: %s", venue, exc)
 
     def _apply_request(self, request: EventRecord) -> None:
         """Operator requests journaled by ControlService (CLI, API)."""
