@@ -275,10 +275,10 @@ class LegRunner:
 async def wait_for_trade_budget(leg: Leg, max_wait_s: float = MAX_BUDGET_WAIT_S) -> None:
     """Closing orders (rollback, balance, repair, flatten) are not latency bets like entries:
     rather than spend an attempt on our own limiter's refusal, wait (bounded) for a token."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + max_wait_s
-    while not leg.client.trade_budget_available() and loop.time() < deadline:
-        await asyncio.sleep(BUDGET_POLL_S)
+    for _ in range(round(max_wait_s / BUDGET_POLL_S)):
+        if leg.client.trade_budget_available():
+            return
+        await asyncio.sleep(BUDGET_POLL_S)  # the limiter has no event to wait on
 
 
 async def _raise(exc: ExchangeError) -> OrderResult:
