@@ -17,6 +17,8 @@ from arbcore.strategy.journal import OrderPurpose
 
 log = logging.getLogger(__name__)
 REPAIR_PAUSE_S = 1.0
+CLEAR_WAIT_S = 30.0  # an operator's clear waits this long for a running part or check
+CLEAR_POLL_S = 0.05
 
 
 class PairRepair(PairCore):
@@ -123,8 +125,21 @@ class PairRepair(PairCore):
 
     async def operator_clear(self) -> bool:
         """An operator asked to leave ERROR: allowed once the venues hold exactly what the
-        records say, hedged or flat. The Pair stays paused until started again."""
-        if self.busy or self.machine.state is not P.ERROR:
+        records say, hedged or flat. The Pair stays paused until started again. A request
+        that finds a part or a position check still running waits for it (bounded), and is
+        refused with a reason, never dropped silently."""
+        for _ in range(round(CLEAR_WAIT_S / CLEAR_POLL_S)):
+            if not self.busy:
+                break
+            await asyncio.sleep(CLEAR_POLL_S)
+        if self.machine.state is not P.ERROR:
+            return False
+        if self.busy:
+            self.ctx.recorder.event(
+                "clear_error_refused", self.pair_id, self.trade_id,
+                reason=f"a part or position check is still running after {CLEAR_WAIT_S:.0f} s; "
+                "ask again",
+            )  # fmt: skip
             return False
         self.busy = True
         try:
