@@ -14,7 +14,7 @@ import pytest
 from arbcore.core import errors
 from arbcore.core.enums import Env, MarginMode, OrderStatus, PositionSide, Side
 from arbcore.exchanges.bitget import constants as c
-from arbcore.exchanges.bitget import history, parsing
+from arbcore.exchanges.bitget import history, parsing, wallet
 from arbcore.exchanges.bitget import rest as r
 from arbcore.exchanges.bitget import schemas as s
 from arbcore.exchanges.paging import history_windows
@@ -214,7 +214,7 @@ def test_positions_one_way_and_hedge() -> None:
 
 def test_balance_uses_free_margin_of_the_mode() -> None:
     env = r.DEC_ACCOUNTS.decode(_load("rest", "accounts__usdt"))
-    bal = parsing.parse_balance(env.data[0], "USDT", MarginMode.CROSS, 5)
+    bal = wallet.parse_balance(env.data[0], "USDT", MarginMode.CROSS, 5)
     assert (bal.equity, bal.available, bal.ts_ms) == (Decimal("1000.6"), Decimal("962.1"), 5)
     single = REST_DECODERS["account"].decode(_load("rest", "account__margin_mode_linear"))
     assert parsing.parse_margin_mode(single.data.marginMode) is MarginMode.CROSS

@@ -20,7 +20,7 @@ from arbcore.exchanges.base import ConnectorConfig, Credentials
 from arbcore.exchanges.bybit import constants as C
 from arbcore.exchanges.bybit import schemas as S
 from arbcore.exchanges.bybit.client import BybitClient
-from arbcore.exchanges.bybit.executions import collect_funding, execution_windows, walk_executions
+from arbcore.exchanges.bybit.funding import collect_funding, execution_windows, walk_executions
 from arbcore.sim.testing import RunningSim, running_sim
 
 SYMBOL = "BTCUSDT"

@@ -33,7 +33,7 @@ from arbcore.exchanges.base import (
     OrderListener,
     PositionListener,
 )
-from arbcore.exchanges.bitget import auth, parsing
+from arbcore.exchanges.bitget import auth, parsing, wallet
 from arbcore.exchanges.bitget import constants as c
 from arbcore.exchanges.bitget import schemas as s
 from arbcore.exchanges.bitget.history import collect_orders
@@ -375,7 +375,7 @@ class BitgetClient:
     async def fetch_balance(self) -> Balance:
         for account in await self.rest.accounts():
             if account.marginCoin == self.profile.margin_coin:
-                return parsing.parse_balance(
+                return wallet.parse_balance(
                     account, "USDT", self.default_margin_mode, self.clock.now_ms()
                 )
         raise errors.ExchangeError(VENUE, f"no {self.profile.margin_coin} futures account")

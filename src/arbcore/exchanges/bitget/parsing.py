@@ -13,7 +13,6 @@ from itertools import chain
 from arbcore.core import errors
 from arbcore.core.enums import MarginMode, OrderStatus, PositionSide, Side
 from arbcore.core.models import (
-    Balance,
     BookTop,
     Fill,
     FundingPayment,
@@ -348,34 +347,6 @@ def parse_ws_position(record: s.WsPosition, symbol: str) -> Position:
         symbol, record.holdSide, record.total, record.posMode, record.openPriceAvg,
         record.leverage, record.marginMode, record.unrealizedPL, record.uTime or record.cTime,
     )  # fmt: skip
-
-
-def parse_balance(
-    account: s.AccountRecord, asset: str, margin_mode: MarginMode, ts_ms: int
-) -> Balance:
-    """Equity and the margin free for a new order in the given margin mode."""
-    free = (
-        account.crossedMaxAvailable
-        if margin_mode is MarginMode.CROSS
-        else account.isolatedMaxAvailable
-    )
-    return Balance(
-        venue=c.VENUE,
-        asset=asset,
-        equity=dec(account.accountEquity or account.usdtEquity),
-        available=dec(free or account.available),
-        ts_ms=ts_ms,
-    )
-
-
-def parse_ws_balance(account: s.WsAccount, asset: str, ts_ms: int) -> Balance:
-    return Balance(
-        venue=c.VENUE,
-        asset=asset,
-        equity=dec(account.equity or account.usdtEquity),
-        available=dec(account.maxOpenPosAvailable or account.available),
-        ts_ms=ts_ms,
-    )
 
 
 # --- Errors ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from arbcore.exchanges.base import Credentials
 from arbcore.exchanges.bitget import auth
 from arbcore.exchanges.bitget import constants as c
 from arbcore.exchanges.bitget import schemas as s
-from arbcore.exchanges.bitget.bills import collect_bills
+from arbcore.exchanges.bitget.funding import collect_bills
 from arbcore.exchanges.bitget.parsing import map_error
 from arbcore.exchanges.transport.fastlane import FastLane, raise_on_await
 from arbcore.exchanges.transport.ratelimit import VenueRateLimiter
@@ -381,7 +381,7 @@ class BitgetRest:
 
     async def bills(self, venue_symbol: str, since_ms: int, business_type: str) -> list[s.Bill]:
         """Every bill of `business_type` and the symbol since `since_ms` (as far as Bitget keeps
-        them), oldest first: all 30-day windows and all pages (`bills.collect_bills`)."""
+        them), oldest first: all 30-day windows and all pages (`funding.collect_bills`)."""
         return await collect_bills(self, venue_symbol, business_type, since_ms, self.now_ms())
 
     async def set_leverage(

@@ -16,7 +16,7 @@ from arbcore.core import errors
 from arbcore.core.models import Balance, Fill, OrderResult, Position
 from arbcore.exchanges.base import BookListener, BookStateListener
 from arbcore.exchanges.bitget import constants as c
-from arbcore.exchanges.bitget import parsing
+from arbcore.exchanges.bitget import parsing, wallet
 from arbcore.exchanges.bitget import schemas as s
 from arbcore.exchanges.transport.ws import Frame, WsSession
 from arbcore.market.book import L2Book
@@ -275,7 +275,7 @@ class PrivateStream(_BitgetHandlerBase):
             push = _ACCOUNT.decode(data)
             for acct in push.data:
                 if acct.marginCoin == self.margin_coin:
-                    self.on_balance(parsing.parse_ws_balance(acct, "USDT", push.ts))
+                    self.on_balance(wallet.parse_ws_balance(acct, "USDT", push.ts))
 
     def _on_event(self, head: s.WsHead) -> None:
         waiter = self._login_waiter

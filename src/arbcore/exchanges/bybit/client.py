@@ -40,7 +40,7 @@ from arbcore.exchanges.base import (
 )
 from arbcore.exchanges.bybit import constants as C
 from arbcore.exchanges.bybit import schemas as S
-from arbcore.exchanges.bybit.executions import collect_funding, walk_executions
+from arbcore.exchanges.bybit.funding import collect_funding, walk_executions
 from arbcore.exchanges.bybit.history import collect_orders
 from arbcore.exchanges.bybit.parsing import (
     funding_interval_h,
@@ -367,7 +367,7 @@ class BybitClient:
         return parse_funding_rate(ticker, self._funding_interval_h.get(symbol, 8))
 
     async def fetch_funding_payments(self, symbol: str, since_ms: int) -> list[FundingPayment]:
-        """Oldest first; every page of every 7-day window, or ExchangeError (executions.py)."""
+        """Oldest first; every page of every 7-day window, or ExchangeError (funding.py)."""
         executions = await collect_funding(self.rest, symbol, since_ms, self.clock.now_ms())
         return [parse_funding_payment(e) for e in executions]
 

@@ -329,7 +329,7 @@ class BybitRest:
         end_ms: int | None = None,
     ) -> S.ExecutionListResult:
         """One page of `/v5/execution/list`, newest execTime first; the next (older) page is
-        asked with `cursor` = this page's `nextPageCursor` (executions.py walks them)."""
+        asked with `cursor` = this page's `nextPageCursor` (funding.py walks them)."""
         params = {"category": C.CATEGORY, "symbol": symbol, "limit": str(limit)}
         if client_id:
             params["orderLinkId"] = client_id

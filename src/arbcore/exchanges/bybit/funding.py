@@ -1,4 +1,4 @@
-"""Every Bybit execution of an order, and every funding execution of a symbol since a time.
+"""Funding payments from Bybit executions since a time (7-day windows, cursor pages); fills.
 
 GET /v5/execution/list (Get Trade History): sorted by execTime, newest first; `limit` in
 [1, 100], default 50 (a request without it silently ends after 50); the next page is asked

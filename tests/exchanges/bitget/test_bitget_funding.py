@@ -17,8 +17,8 @@ from arbcore.core.errors import ExchangeError
 from arbcore.core.models import OrderRequest
 from arbcore.exchanges.base import ConnectorConfig, Credentials
 from arbcore.exchanges.bitget import constants as c
-from arbcore.exchanges.bitget.bills import bill_windows, collect_bills
 from arbcore.exchanges.bitget.client import BitgetClient
+from arbcore.exchanges.bitget.funding import bill_windows, collect_bills
 from arbcore.sim.testing import RunningSim, running_sim
 
 SYMBOL = "BTCUSDT"

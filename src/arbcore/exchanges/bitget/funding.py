@@ -1,4 +1,4 @@
-"""Every Bitget account bill of a symbol and type since a time: 30-day windows, paged by id.
+"""Funding payments from Bitget account bills of a symbol since a time: 30-day windows, paged.
 
 GET /api/v2/mix/account/bill (Get-Account-Bill): `limit` at most 100 (default 20, so a
 request without it silently ends after 20 bills); startTime and endTime are optional but at
