@@ -8,15 +8,13 @@ from decimal import Decimal
 
 import pytest
 from tests.contract.adapters import VenueAdapter
+from tests.exchanges.funding_sim import holding_long
 from tests.sim.shifted_clock import ShiftedClock, settle_at
 
 from arbcore.core.clock import SYSTEM_CLOCK
-from arbcore.core.enums import OrderType, Side
-from arbcore.core.models import OrderRequest
 from arbcore.exchanges.base import ExchangeClient
-from arbcore.sim.config import SimConfig
 from arbcore.sim.events import LedgerKind
-from arbcore.sim.testing import RunningSim, running_sim
+from arbcore.sim.testing import RunningSim
 
 HOUR_MS = 3600 * 1000
 DAY_MS = 24 * HOUR_MS
@@ -28,17 +26,11 @@ def clock() -> ShiftedClock:
 
 
 @pytest.fixture
-async def sim(adapter: VenueAdapter, clock: ShiftedClock) -> AsyncIterator[RunningSim]:
-    config = SimConfig(coins=("BTC",), updates_per_s=5.0)
-    async with running_sim([adapter.venue], seed=5, config=config, clock=clock) as running:
-        yield running
-
-
-async def hold_long(client: ExchangeClient, adapter: VenueAdapter) -> None:
-    await client.load_instruments()
-    order = OrderRequest(adapter.venue, adapter.symbol, Side.BUY, adapter.qty_base,
-                         "fundinglong", order_type=OrderType.MARKET)  # fmt: skip
-    await client.submit_order(order)
+async def held(
+    adapter: VenueAdapter, clock: ShiftedClock
+) -> AsyncIterator[tuple[RunningSim, ExchangeClient]]:
+    async with holding_long(adapter.venue, clock, "fundinglong") as pair:
+        yield pair
 
 
 def booked_funding(sim: RunningSim, adapter: VenueAdapter) -> list[Decimal]:
@@ -47,9 +39,9 @@ def booked_funding(sim: RunningSim, adapter: VenueAdapter) -> list[Decimal]:
 
 
 async def test_fifteen_days_of_funding_come_back_whole(
-    sim: RunningSim, client: ExchangeClient, adapter: VenueAdapter, clock: ShiftedClock
+    held: tuple[RunningSim, ExchangeClient], adapter: VenueAdapter, clock: ShiftedClock
 ) -> None:
-    await hold_long(client, adapter)
+    sim, client = held
     since = SYSTEM_CLOCK.now_ms() - 16 * DAY_MS
     settle_at(sim, clock, [i * 8 * HOUR_MS for i in range(45)])  # 15 days of 8 h funding
     booked = booked_funding(sim, adapter)
@@ -64,9 +56,9 @@ async def test_fifteen_days_of_funding_come_back_whole(
 
 
 async def test_forty_days_of_funding_over_windows_and_pages(
-    sim: RunningSim, client: ExchangeClient, adapter: VenueAdapter, clock: ShiftedClock
+    held: tuple[RunningSim, ExchangeClient], adapter: VenueAdapter, clock: ShiftedClock
 ) -> None:
-    await hold_long(client, adapter)
+    sim, client = held
     now = SYSTEM_CLOCK.now_ms()
     four_hourly = [i * 4 * HOUR_MS + HOUR_MS for i in range(240)]  # 40 days
     hourly = [i * HOUR_MS + 30 * 60 * 1000 for i in range(150)]  # the newest window > 1 page

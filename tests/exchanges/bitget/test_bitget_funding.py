@@ -5,21 +5,18 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import AsyncIterator
-from decimal import Decimal
 
 import pytest
-from tests.sim.bitget.client import SMALL_SIM
+from tests.exchanges.funding_sim import holding_long
 from tests.sim.shifted_clock import ShiftedClock, settle_at
 
 from arbcore.core.clock import SYSTEM_CLOCK
-from arbcore.core.enums import Env, OrderType, Side, Venue
+from arbcore.core.enums import Venue
 from arbcore.core.errors import ExchangeError
-from arbcore.core.models import OrderRequest
-from arbcore.exchanges.base import ConnectorConfig, Credentials
 from arbcore.exchanges.bitget import constants as c
 from arbcore.exchanges.bitget.client import BitgetClient
 from arbcore.exchanges.bitget.funding import bill_windows, collect_bills
-from arbcore.sim.testing import RunningSim, running_sim
+from arbcore.sim.testing import RunningSim
 
 SYMBOL = "BTCUSDT"
 HOUR_MS = 3600 * 1000
@@ -53,42 +50,26 @@ def test_short_range_is_one_window_and_old_since_is_clamped(
         assert end - start <= c.BILL_SPAN_MS
 
 
-def make_client(sim: RunningSim) -> BitgetClient:
-    ep = sim.endpoints[Venue.BITGET]
-    return BitgetClient(
-        ConnectorConfig(
-            venue=Venue.BITGET,
-            env=Env.SIM,
-            credentials=Credentials(ep.api_key, ep.secret, ep.passphrase),
-            rest_url=ep.rest_url,
-            ws_public_url=ep.ws_public_url,
-            ws_private_url=ep.ws_private_url,
-            order_timeout_s=2.0,
-        )
-    )
-
-
 @pytest.fixture
 def clock() -> ShiftedClock:
     return ShiftedClock()
 
 
 @pytest.fixture
-async def sim(clock: ShiftedClock) -> AsyncIterator[RunningSim]:
-    async with running_sim([Venue.BITGET], seed=5, config=SMALL_SIM, clock=clock) as running:
-        yield running
+async def held(clock: ShiftedClock) -> AsyncIterator[tuple[RunningSim, BitgetClient]]:
+    async with holding_long(Venue.BITGET, clock, "billlong") as (sim, client):
+        assert isinstance(client, BitgetClient)
+        yield sim, client
 
 
 @pytest.fixture
-async def client(sim: RunningSim) -> AsyncIterator[BitgetClient]:
-    cl = make_client(sim)
-    await cl.start()
-    await cl.load_instruments()
-    long = OrderRequest(Venue.BITGET, SYMBOL, Side.BUY, Decimal("0.01"), "billlong",
-                        order_type=OrderType.MARKET)  # fmt: skip
-    await cl.submit_order(long)
-    yield cl
-    await cl.close()
+def sim(held: tuple[RunningSim, BitgetClient]) -> RunningSim:
+    return held[0]
+
+
+@pytest.fixture
+def client(held: tuple[RunningSim, BitgetClient]) -> BitgetClient:
+    return held[1]
 
 
 async def test_a_window_longer_than_the_page_cap_is_an_error_not_a_partial_sum(

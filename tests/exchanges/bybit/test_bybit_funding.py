@@ -9,19 +9,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from tests.sim.bybit_client import SMALL_SIM
+from tests.exchanges.funding_sim import holding_long
 from tests.sim.shifted_clock import ShiftedClock, settle_at
 
 from arbcore.core.clock import SYSTEM_CLOCK
-from arbcore.core.enums import Env, OrderType, Side, Venue
+from arbcore.core.enums import Venue
 from arbcore.core.errors import ExchangeError
-from arbcore.core.models import OrderRequest
-from arbcore.exchanges.base import ConnectorConfig, Credentials
 from arbcore.exchanges.bybit import constants as C
 from arbcore.exchanges.bybit import schemas as S
 from arbcore.exchanges.bybit.client import BybitClient
 from arbcore.exchanges.bybit.funding import collect_funding, execution_windows, walk_executions
-from arbcore.sim.testing import RunningSim, running_sim
+from arbcore.sim.testing import RunningSim
 
 SYMBOL = "BTCUSDT"
 HOUR_MS = 3600 * 1000
@@ -84,42 +82,26 @@ async def test_walk_refuses_a_cursor_that_comes_back() -> None:
         await walk_executions(rest, SYMBOL, window=(1, None))  # type: ignore[arg-type]
 
 
-def make_client(sim: RunningSim) -> BybitClient:
-    ep = sim.endpoints[Venue.BYBIT]
-    return BybitClient(
-        ConnectorConfig(
-            venue=Venue.BYBIT,
-            env=Env.SIM,
-            credentials=Credentials(ep.api_key, ep.secret),
-            rest_url=ep.rest_url,
-            ws_public_url=ep.ws_public_url,
-            ws_private_url=ep.ws_private_url,
-            order_timeout_s=2.0,
-        )
-    )
-
-
 @pytest.fixture
 def clock() -> ShiftedClock:
     return ShiftedClock()
 
 
 @pytest.fixture
-async def sim(clock: ShiftedClock) -> AsyncIterator[RunningSim]:
-    async with running_sim([Venue.BYBIT], seed=5, config=SMALL_SIM, clock=clock) as running:
-        yield running
+async def held(clock: ShiftedClock) -> AsyncIterator[tuple[RunningSim, BybitClient]]:
+    async with holding_long(Venue.BYBIT, clock, "fundlong") as (sim, client):
+        assert isinstance(client, BybitClient)
+        yield sim, client
 
 
 @pytest.fixture
-async def client(sim: RunningSim) -> AsyncIterator[BybitClient]:
-    cl = make_client(sim)
-    await cl.start()
-    await cl.load_instruments()
-    long = OrderRequest(Venue.BYBIT, SYMBOL, Side.BUY, Decimal("0.01"), "fundlong",
-                        order_type=OrderType.MARKET)  # fmt: skip
-    await cl.submit_order(long)
-    yield cl
-    await cl.close()
+def sim(held: tuple[RunningSim, BybitClient]) -> RunningSim:
+    return held[0]
+
+
+@pytest.fixture
+def client(held: tuple[RunningSim, BybitClient]) -> BybitClient:
+    return held[1]
 
 
 async def test_more_pages_than_the_cap_is_an_error_not_a_partial_sum(
