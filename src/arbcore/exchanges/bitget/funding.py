@@ -42,18 +42,8 @@ async def bill_page(
 ) -> s.Bills:
     """One page of account bills, newest first; the next (older) page is asked with
     `idLessThan` = this page's `endId`."""
-    params = {
-        "productType": rest.profile.product_type,
-        "symbol": venue_symbol,
-        "businessType": business_type,
-        "limit": str(limit),
-    }
-    if id_less_than:
-        params["idLessThan"] = id_less_than
-    if start_ms is not None:
-        params["startTime"] = str(start_ms)
-    if end_ms is not None:
-        params["endTime"] = str(end_ms)
+    params = rest.page_params(venue_symbol, limit, id_less_than, start_ms, end_ms)
+    params["businessType"] = business_type
     data: s.Bills | None = await rest.call("GET", c.PATH_ACCOUNT_BILL, DEC_BILLS, params=params)
     return data if data is not None else s.Bills()
 

@@ -327,21 +327,34 @@ class BitgetRest:
     ) -> s.OrdersHistory:
         """One page of orders-pending (optionally one `status`) or orders-history, newest
         first; the next (older) page is asked with `idLessThan` = this page's `endId`."""
+        params = self.page_params(venue_symbol, limit, id_less_than, start_ms, end_ms)
+        if status:
+            params["status"] = status
+        data: s.OrdersHistory | None = await self.call("GET", path, DEC_ORDERS, params=params)
+        return data if data is not None else s.OrdersHistory()
+
+    def page_params(
+        self,
+        venue_symbol: str,
+        limit: int,
+        id_less_than: str,
+        start_ms: int | None,
+        end_ms: int | None,
+    ) -> dict[str, str]:
+        """Query of one page of a Bitget history list (orders, fills, bills): newest first,
+        the next (older) page asked with `idLessThan` = the previous page's `endId`."""
         params = {
             "symbol": venue_symbol,
             "productType": self.profile.product_type,
             "limit": str(limit),
         }
-        if status:
-            params["status"] = status
         if id_less_than:
             params["idLessThan"] = id_less_than
         if start_ms is not None:
             params["startTime"] = str(start_ms)
         if end_ms is not None:
             params["endTime"] = str(end_ms)
-        data: s.OrdersHistory | None = await self.call("GET", path, DEC_ORDERS, params=params)
-        return data if data is not None else s.OrdersHistory()
+        return params
 
     async def fills_page(
         self,
@@ -353,17 +366,7 @@ class BitgetRest:
         end_ms: int | None = None,
     ) -> s.Fills:
         """One page of order/fills in start_ms..end_ms (at most 3 months apart), newest first."""
-        params = {
-            "symbol": venue_symbol,
-            "productType": self.profile.product_type,
-            "limit": str(limit),
-        }
-        if id_less_than:
-            params["idLessThan"] = id_less_than
-        if start_ms is not None:
-            params["startTime"] = str(start_ms)
-        if end_ms is not None:
-            params["endTime"] = str(end_ms)
+        params = self.page_params(venue_symbol, limit, id_less_than, start_ms, end_ms)
         data: s.Fills | None = await self.call("GET", c.PATH_FILLS, DEC_FILLS, params=params)
         return data if data is not None else s.Fills()
 
