@@ -319,16 +319,10 @@ class Engine:
     def _on_connection(self, venue: Venue, stream: str, state: ConnectionState) -> None:
         """A private stream (re)connected: balance pushes sent while it was down are lost,
         so the balance is read once over REST."""
-        if stream != "private" or state is not ConnectionState.CONNECTED:
+        if stream != "private" or state is not ConnectionState.CONNECTED or self._tg is None:
             return
-        with contextlib.suppress(AssertionError, RuntimeError):  # not running or shut down
-            self.spawn(self._reread_balance(venue))
-
-    async def _reread_balance(self, venue: Venue) -> None:
-        try:
-            await self.balances.refresh(venue)
-        except ExchangeError as exc:
-            log.warning("balance read after %s private reconnect failed: %s", venue, exc)
+        with contextlib.suppress(RuntimeError):  # the task group has just finished
+            self.spawn(self.balances.refresh_or_log(venue, "private stream reconnected"))
 
     def _apply_request(self, request: EventRecord) -> None:
         """Operator requests journaled by ControlService (CLI, API)."""

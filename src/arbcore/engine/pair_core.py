@@ -145,7 +145,7 @@ class PairCore:
             self.ctx.balances.release(commit)
         self.margin_commits.clear()
         for venue in (pos.long.venue, pos.short.venue):
-            self.ctx.spawn(self._refresh_balance(venue))
+            self.ctx.spawn(self.ctx.balances.refresh_or_log(venue, "after an exit"))
         self.position = None
         self.opened_ms = None
         self._last_trade_id = trade_id
@@ -166,12 +166,6 @@ class PairCore:
         if book is None or book.is_stale(time.perf_counter_ns(), self.ctx.stale_after_ms):
             return None
         return book.buy_px(float(qty)) if side is Side.BUY else book.sell_px(float(qty))
-
-    async def _refresh_balance(self, venue: Venue) -> None:
-        try:
-            await self.ctx.balances.refresh(venue)
-        except Exception as exc:
-            log.warning("balance refresh after exit failed on %s: %s", venue, exc)
 
     async def reserve(self) -> None:
         """Pre-create the next trade row so an entry never waits for the database."""

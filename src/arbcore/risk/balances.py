@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from arbcore.core.enums import Venue
-from arbcore.core.errors import ExchangeError
 from arbcore.core.models import Balance
 from arbcore.exchanges.base import Trading
 
@@ -94,12 +93,17 @@ class BalanceCache:
         margin.exchange_ts_ms = max(margin.exchange_ts_ms, balance.ts_ms)
         return True
 
+    async def refresh_or_log(self, venue: Venue, why: str = "periodic") -> None:
+        """`refresh`, for background tasks: a failure is logged (the last reading stays and
+        the next push or refresh replaces it), never raised into the caller's task group."""
+        try:
+            await self.refresh(venue)
+        except Exception as exc:
+            log.warning("balance read (%s) failed on %s: %s", why, venue, exc)
+
     async def refresh_all(self) -> None:
         for venue in self._clients:
-            try:
-                await self.refresh(venue)
-            except ExchangeError as exc:
-                log.warning("balance refresh failed on %s: %s", venue, exc)
+            await self.refresh_or_log(venue)
 
     def can_afford(self, venue: Venue, needed_usdt: Decimal) -> bool:
         margin = self._margins.get(venue)
